@@ -1,0 +1,13 @@
+/* libmledger: the umbrella header. */
+#ifndef MLEDGER_H
+#define MLEDGER_H
+
+#include "mledger/error.h"
+#include "mledger/key.h"
+#include "mledger/event.h"
+#include "mledger/ledger.h"
+#include "mledger/lot.h"
+
+#define MLEDGER_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,26 @@
+/* The ledger handle, shared by the files that implement ledger.h. */
+#ifndef MLEDGER_LEDGER_INT_H
+#define MLEDGER_LEDGER_INT_H
+
+#include "mledger/ledger.h"
+
+#include "keycache.h"
+#include "store.h"
+
+struct mledger_ledger {
+	mledger_store store;
+	char *dir;
+	char *origin;             /* from the genesis entry */
+	mledger_keycache *keys;   /* parsed keys seen so far, by kid */
+};
+
+/* Encode an entry {"event", "prev", "seq", "time"} (proto/entries.md). */
+int mledger_entry_encode(uint8_t **out, size_t *out_len, uint64_t seq,
+			 uint64_t time, const uint8_t prev[MLEDGER_HASH_BYTES],
+			 const uint8_t *event, size_t event_len);
+
+/* Number of entries and hash of the last one, within txn. */
+int mledger_store_head(uint64_t *size, uint8_t hash[MLEDGER_HASH_BYTES],
+		       const mledger_store *s, MDB_txn *txn);
+
+#endif
