@@ -7,6 +7,8 @@
 #include "mledger/event.h"
 #include "mledger/ledger.h"
 #include "mledger/lot.h"
+#include "mledger/trace.h"
+#include "mledger/policy.h"
 
 #define MLEDGER_VERSION "0.1.0"
 

@@ -93,7 +93,7 @@ static int parse_name(int *out, const char *const *names, size_t n,
 	}                                                                    \
 	int mledger_##fn##_parse(type *out, const char *name)                \
 	{                                                                    \
-		int v, error = parse_name(&v, table, COUNT(table), name, what); \
+		int v = 0, error = parse_name(&v, table, COUNT(table), name, what); \
 		if (error == 0)                                              \
 			*out = (type)v;                                      \
 		return error;                                                \

@@ -1,0 +1,31 @@
+/*
+ * A hash map from strings to size_t, for the lookups trace and share make
+ * once per lot and actor (lot id -> node, actor id -> cached record). Keys
+ * are copied into the map's arena.
+ */
+#ifndef MLEDGER_STRMAP_H
+#define MLEDGER_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+typedef struct mledger_strmap {
+	struct mledger_strmap_slot *slots;
+	size_t cap;               /* power of two, or 0 before first put */
+	size_t used;
+	mledger_arena keys;
+} mledger_strmap;
+
+#define MLEDGER_STRMAP_INIT {NULL, 0, 0, MLEDGER_ARENA_INIT}
+
+/* *out = value of key and true, or false if absent. */
+bool mledger_strmap_get(const mledger_strmap *m, const char *key, size_t *out);
+
+/* Insert or replace; MLEDGER_ENOMEM on failure. */
+int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value);
+
+void mledger_strmap_free(mledger_strmap *m);
+
+#endif
