@@ -1,0 +1,567 @@
+/*
+ * Sourced shares against a brute-force reference. Random supply chains are
+ * built as real ledger events (mines, refiners, splits, merges, diamonds,
+ * recycling, foreign-owned processors, unknown origins, value added on some
+ * steps); the reference enumerates every chain from origin to product and
+ * adds up chain weights by the definitions, and the one-pass computation
+ * must agree to 1e-9 on every field. Then hand-computed scenarios with exact
+ * expected fractions.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define NACT 8
+
+static char *dir;
+static fx_actor op;
+static mledger_ledger *ledger;
+
+typedef struct gen {
+	fx_actor a[NACT];
+	char id[NACT][16];
+	char fac[NACT][16];
+	char cc[NACT][3];
+	unsigned rng;
+	uint64_t time;
+	int nlots;
+	char lots[512][16];
+	int holder[512];          /* actor holding each lot */
+	uint64_t left[512];       /* mass remaining */
+	mledger_element content[512][3];
+	size_t ncontent[512];
+} gen;
+
+static gen *g;
+
+static unsigned rnd(unsigned n)
+{
+	g->rng ^= g->rng << 13;
+	g->rng ^= g->rng >> 17;
+	g->rng ^= g->rng << 5;
+	return n ? g->rng % n : 0;
+}
+
+static void setup(void)
+{
+	dir = fx_tmpdir();
+	op = (fx_actor){"operator", fx_key(1), 1};
+	ledger = fx_ledger(dir, &op);
+	g = calloc(1, sizeof(*g));
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < NACT; i++)
+		mledger_key_free(g->a[i].key);
+	free(g);
+	mledger_ledger_close(ledger);
+	mledger_key_free(op.key);
+	fx_rmdir(dir);
+}
+
+TestSuite(share, .init = setup, .fini = teardown, .timeout = 300);
+
+static void submit(mledger_event *ev, fx_actor *a)
+{
+	fx_bytes b = fx_sign(a, ev);
+
+	cr_assert_eq(fx_submit1(ledger, b), 0, "%s", mledger_error_last());
+	free(b.data);
+}
+
+/* Actor i: roles, country, and optionally foreign ownership. */
+static void enroll(int i, uint32_t roles, const char *cc, const char *owner,
+		   uint32_t share_bp, bool state)
+{
+	mledger_pubkey pk;
+	mledger_facility f;
+	mledger_event ev;
+
+	snprintf(g->id[i], 16, "actor-%d", i);
+	snprintf(g->fac[i], 16, "plant-%d", i);
+	memcpy(g->cc[i], cc, 3);
+	g->a[i] = (fx_actor){g->id[i], fx_key((uint8_t)(40 + i)), 1};
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_ACTOR_ENROLL;
+	ev.u.enroll.subject = fx_record(g->id[i], roles, &pk, g->a[i].key);
+	memcpy(ev.u.enroll.subject.country, cc, 3);
+	f.id = g->fac[i];
+	memcpy(f.country, cc, 3);
+	ev.u.enroll.subject.facilities = &f;
+	ev.u.enroll.subject.nfacilities = 1;
+	if (owner) {
+		memcpy(ev.u.enroll.subject.owner_country, owner, 3);
+		ev.u.enroll.subject.owner_share_bp = share_bp;
+		ev.u.enroll.subject.state_owned = state;
+	}
+	submit(&ev, &op);
+}
+
+static int new_lot(int holder, uint64_t mass, const mledger_element *c,
+		   size_t nc)
+{
+	int k = g->nlots++;
+
+	snprintf(g->lots[k], 16, "L%03d", k);
+	g->holder[k] = holder;
+	g->left[k] = mass;
+	memcpy(g->content[k], c, nc * sizeof(*c));
+	g->ncontent[k] = nc;
+	return k;
+}
+
+static void reg(int actor, uint64_t mass, const mledger_element *c, size_t nc,
+		mledger_origin origin, bool value)
+{
+	mledger_event ev;
+	int k = new_lot(actor, mass, c, nc);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_REGISTER;
+	ev.time = g->time;
+	ev.u.reg.lot = g->lots[k];
+	ev.u.reg.material = "feed";
+	ev.u.reg.mass_g = mass;
+	ev.u.reg.content = c;
+	ev.u.reg.ncontent = nc;
+	ev.u.reg.origin = origin;
+	memcpy(ev.u.reg.country, g->cc[actor], 3);
+	ev.u.reg.site = g->fac[actor];
+	ev.u.reg.has_value = value;
+	ev.u.reg.value_cents = 1000 + rnd(100000);
+	submit(&ev, &g->a[actor]);
+}
+
+/* Move lot k to actor `to` (ship and receive, no loss). */
+static void move(int k, int to)
+{
+	mledger_event ev;
+
+	if (g->holder[k] == to)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_SHIP;
+	ev.time = g->time;
+	ev.u.ship.lot = g->lots[k];
+	ev.u.ship.to = g->id[to];
+	submit(&ev, &g->a[g->holder[k]]);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_RECEIVE;
+	ev.time = g->time;
+	ev.u.receive.lot = g->lots[k];
+	ev.u.receive.mass_g = g->left[k];
+	submit(&ev, &g->a[to]);
+	g->holder[k] = to;
+}
+
+/*
+ * Transform inputs (lot, mass) at actor into nout outputs that carry, per
+ * element, a random part (up to all) of the element mass that went in.
+ */
+static void transform(int actor, const int *in, const uint64_t *mass, int nin,
+		      int nout, mledger_stage stage, bool va)
+{
+	mledger_lot_input inputs[4];
+	mledger_lot_output outs[3];
+	mledger_element oc[3][3];
+	char syms[3][3];
+	uint64_t el_in[3] = {0, 0, 0};
+	size_t nsym = 0;
+	mledger_event ev;
+
+	for (int i = 0; i < nin; i++) {
+		move(in[i], actor);
+		inputs[i] = (mledger_lot_input){g->lots[in[i]], mass[i]};
+		for (size_t e = 0; e < g->ncontent[in[i]]; e++) {
+			size_t s;
+
+			for (s = 0; s < nsym && strcmp(syms[s],
+				g->content[in[i]][e].symbol) != 0; s++)
+				;
+			if (s == nsym)
+				memcpy(syms[nsym++], g->content[in[i]][e].symbol, 3);
+			el_in[s] += mass[i] * g->content[in[i]][e].ppm;
+		}
+		g->left[in[i]] -= mass[i];
+	}
+	for (int o = 0; o < nout; o++) {
+		uint64_t m = 1000 + rnd(100000);
+		size_t n = 0;
+
+		for (size_t s = 0; s < nsym; s++) {
+			/* Its share of el_in, no more than 1e6 ppm. */
+			uint64_t ppm = el_in[s] / (uint64_t)nout / m;
+
+			ppm = ppm > 300000 ? 300000 : ppm;
+			ppm = ppm * (50 + rnd(51)) / 100;
+			if (ppm > 0)
+				oc[o][n++] = (mledger_element){{syms[s][0], syms[s][1], 0},
+							       (uint32_t)ppm};
+		}
+		if (n == 0)
+			oc[o][n++] = (mledger_element){"Li", 1};
+		/* The content list must be in symbol order. */
+		for (size_t x = 0; x < n; x++)
+			for (size_t y = x + 1; y < n; y++)
+				if (strcmp(oc[o][y].symbol, oc[o][x].symbol) < 0) {
+					mledger_element t = oc[o][x];
+
+					oc[o][x] = oc[o][y];
+					oc[o][y] = t;
+				}
+		outs[o] = (mledger_lot_output){NULL, "product", m, oc[o], n,
+					       NULL, rnd(2) == 0, 5000 + rnd(9999)};
+		outs[o].lot = g->lots[new_lot(actor, m, oc[o], n)];
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_TRANSFORM;
+	ev.time = g->time;
+	ev.u.transform.inputs = inputs;
+	ev.u.transform.ninputs = (size_t)nin;
+	ev.u.transform.outputs = outs;
+	ev.u.transform.noutputs = (size_t)nout;
+	ev.u.transform.stage = stage;
+	ev.u.transform.facility = g->fac[actor];
+	memcpy(ev.u.transform.country, g->cc[actor], 3);
+	ev.u.transform.has_value_added = va;
+	ev.u.transform.value_added_cents = 100 + rnd(10000);
+	submit(&ev, &g->a[actor]);
+}
+
+/* ---- the brute-force reference --------------------------------------- */
+
+typedef struct ref {
+	const mledger_trace *t;
+	const mledger_policy *p;
+	const char *sym;
+	double pm;
+	mledger_shares s;         /* by mass */
+	mledger_shares v;         /* by value, undivided */
+	double vtotal;
+	bool vmissing;
+	int chains;
+} ref;
+
+static uint32_t ppm(const mledger_trace_node *n, const char *sym)
+{
+	for (size_t i = 0; i < n->ncontent; i++)
+		if (strcmp(n->content[i].symbol, sym) == 0)
+			return n->content[i].ppm;
+	return 0;
+}
+
+static bool in(const char *const *set, const char *cc)
+{
+	for (; *set; set++)
+		if (strcmp(*set, cc) == 0 || strcmp(*set, "*") == 0)
+			return true;
+	return false;
+}
+
+/* The test's own reading of the policies it uses (usmca, ira-30d). */
+static const char *const na[] = {"US", "CA", "MX", NULL};
+static const char *const fta[] = {"US", "AU", "BH", "CA", "CL", "CO", "CR",
+	"DO", "SV", "GT", "HN", "IL", "JO", "KR", "MX", "MA", "NI", "OM", "PA",
+	"PE", "SG", "JP", NULL};
+static const char *const feoc_cc[] = {"CN", "RU", "KP", "IR", NULL};
+
+static bool feoc_actor(const mledger_trace_actor *a)
+{
+	return in(feoc_cc, a->country) ||
+	       (a->owner_country[0] && in(feoc_cc, a->owner_country) &&
+		(a->state_owned || a->owner_share_bp >= 2500));
+}
+
+typedef struct chain {
+	size_t node[256];
+	size_t n;
+} chain;
+
+static void judge_chain(ref *r, const chain *c, double w, bool ira)
+{
+	const mledger_trace_node *o = mledger_trace_node_at(r->t, c->node[c->n - 1]);
+	const char *const *ext_region = ira ? fta : na;
+	const char *const *proc_region = ira ? fta : na;
+	bool rec_any = o->kind == MLEDGER_NODE_TRANSFORMED ||
+		       o->origin == MLEDGER_ORIGIN_RECYCLING;
+	bool ext = !rec_any && in(ext_region, o->country);
+	bool rec = rec_any && in(na, o->country);
+	bool all_in = true, all_va = true, feoc = feoc_actor(&o->actor);
+	int64_t va_in = 0, va_all = 0;
+	int steps = 0;
+	bool processed;
+
+	/* Steps after the origin: every transform but split and merge. */
+	for (size_t k = 0; k + 1 < c->n; k++) {
+		const mledger_trace_node *s = mledger_trace_node_at(r->t, c->node[k]);
+
+		if (s->stage == MLEDGER_STAGE_SPLIT || s->stage == MLEDGER_STAGE_MERGE)
+			continue;
+		steps++;
+		all_in = all_in && in(proc_region, s->country);
+		feoc = feoc || feoc_actor(&s->actor);
+		if (!s->has_value_added)
+			all_va = false;
+		else {
+			va_all += (int64_t)s->value_added_cents;
+			if (in(proc_region, s->country))
+				va_in += (int64_t)s->value_added_cents;
+		}
+	}
+	processed = steps > 0 && all_va ? 2 * va_in >= va_all : all_in;
+
+	mledger_shares x = {
+		ext ? w : 0, processed ? w : 0, rec ? w : 0,
+		(ext || rec) && processed ? w : 0,
+		strcmp(o->country, "ZZ") == 0 ? w : 0, feoc ? w : 0,
+		rec_any || o->secondary ? w : 0,
+		ira ? (ext || rec || processed ? w : 0) : 0,
+	};
+	r->s.extracted += x.extracted;
+	r->s.processed += x.processed;
+	r->s.recycled += x.recycled;
+	r->s.sourced += x.sourced;
+	r->s.unknown_origin += x.unknown_origin;
+	r->s.feoc += x.feoc;
+	r->s.secondary += x.secondary;
+	r->s.qualifying += x.qualifying;
+	if (!o->has_value) {
+		r->vmissing = true;
+	} else {
+		double content = 0, k;
+
+		for (size_t e = 0; e < o->ncontent; e++)
+			content += o->content[e].ppm;
+		k = (double)o->value_cents / ((double)o->mass_g * content / 1e6) * r->pm;
+		r->v.extracted += k * x.extracted;
+		r->v.processed += k * x.processed;
+		r->v.recycled += k * x.recycled;
+		r->v.sourced += k * x.sourced;
+		r->v.unknown_origin += k * x.unknown_origin;
+		r->v.feoc += k * x.feoc;
+		r->v.secondary += k * x.secondary;
+		r->v.qualifying += k * x.qualifying;
+		r->vtotal += k * w;
+	}
+	r->chains++;
+}
+
+/* Every path from node i down to an origin, with its weight. */
+static void walk(ref *r, chain *c, size_t i, double w, bool ira)
+{
+	const mledger_trace_node *n = mledger_trace_node_at(r->t, i);
+	double denom = 0;
+
+	c->node[c->n++] = i;
+	if (n->kind == MLEDGER_NODE_REGISTERED ||
+	    n->stage == MLEDGER_STAGE_RECYCLING) {
+		judge_chain(r, c, w, ira);
+		c->n--;
+		return;
+	}
+	for (size_t k = 0; k < n->ninputs; k++)
+		denom += (double)n->inputs[k].mass_g *
+			 ppm(mledger_trace_node_at(r->t, n->inputs[k].node), r->sym);
+	for (size_t k = 0; k < n->ninputs && denom > 0; k++) {
+		double f = (double)n->inputs[k].mass_g *
+			   ppm(mledger_trace_node_at(r->t, n->inputs[k].node),
+			       r->sym) / denom;
+
+		if (f > 0)
+			walk(r, c, n->inputs[k].node, w * f, ira);
+	}
+	c->n--;
+}
+
+static void expect_close(double got, double want, const char *what,
+			 const char *sym, unsigned seed)
+{
+	cr_assert(fabs(got - want) <= 1e-9, "seed %u, %s %s: got %.12f, want %.12f",
+		  seed, sym, what, got, want);
+}
+
+static void expect_shares(const mledger_shares *got, const mledger_shares *want,
+			  const char *sym, unsigned seed, bool ira)
+{
+	expect_close(got->extracted, want->extracted, "extracted", sym, seed);
+	expect_close(got->processed, want->processed, "processed", sym, seed);
+	expect_close(got->recycled, want->recycled, "recycled", sym, seed);
+	expect_close(got->sourced, want->sourced, "sourced", sym, seed);
+	expect_close(got->unknown_origin, want->unknown_origin, "unknown", sym, seed);
+	expect_close(got->feoc, want->feoc, "feoc", sym, seed);
+	expect_close(got->secondary, want->secondary, "secondary", sym, seed);
+	if (ira)
+		expect_close(got->qualifying, want->qualifying, "qualifying", sym,
+			     seed);
+}
+
+static void scale(mledger_shares *s, double k)
+{
+	s->extracted *= k;
+	s->processed *= k;
+	s->recycled *= k;
+	s->sourced *= k;
+	s->unknown_origin *= k;
+	s->feoc *= k;
+	s->secondary *= k;
+	s->qualifying *= k;
+}
+
+static void add(mledger_shares *a, const mledger_shares *b)
+{
+	a->extracted += b->extracted;
+	a->processed += b->processed;
+	a->recycled += b->recycled;
+	a->sourced += b->sourced;
+	a->unknown_origin += b->unknown_origin;
+	a->feoc += b->feoc;
+	a->secondary += b->secondary;
+	a->qualifying += b->qualifying;
+}
+
+/* Compare the library with the reference for lot under policy name. */
+static int compare(const char *lot, const char *policy, unsigned seed)
+{
+	bool ira = strcmp(policy, "ira-30d") == 0;
+	mledger_trace *t = NULL;
+	mledger_policy *p = NULL;
+	mledger_share_report *rep = NULL;
+	mledger_share_options o = MLEDGER_SHARE_OPTIONS_INIT;
+	const mledger_trace_node *prod;
+	mledger_shares total, vsum, got;
+	double pm_total = 0, vtotal = 0;
+	bool vmissing = false;
+	int chains = 0;
+
+	memset(&total, 0, sizeof(total));
+	memset(&vsum, 0, sizeof(vsum));
+	o.year = 2024;
+	cr_assert_eq(mledger_trace_build(&t, ledger, lot), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(mledger_policy_builtin(&p, policy), 0);
+	cr_assert_eq(mledger_share_compute(&rep, t, p, &o), 0, "%s",
+		     mledger_error_last());
+	prod = mledger_trace_node_at(t, 0);
+	for (size_t e = 0; e < prod->ncontent; e++) {
+		chain *c = calloc(1, sizeof(*c));
+		ref r;
+
+		memset(&r, 0, sizeof(r));
+		r.t = t;
+		r.p = p;
+		r.sym = prod->content[e].symbol;
+		r.pm = (double)prod->mass_g * prod->content[e].ppm / 1e6;
+
+		walk(&r, c, 0, 1.0, ira);
+		free(c);
+		cr_assert_eq(mledger_share_get(&got, rep, r.sym), 0);
+		expect_shares(&got, &r.s, r.sym, seed, ira);
+		chains += r.chains;
+		scale(&r.s, r.pm);
+		add(&total, &r.s);
+		pm_total += r.pm;
+		add(&vsum, &r.v);
+		vtotal += r.vtotal;
+		vmissing = vmissing || r.vmissing;
+	}
+	scale(&total, 1 / pm_total);
+	cr_assert_eq(mledger_share_get(&got, rep, NULL), 0);
+	expect_shares(&got, &total, "total", seed, ira);
+	if (vmissing) {
+		cr_assert_eq(mledger_share_by_value(&got, rep), MLEDGER_ENOTFOUND);
+	} else {
+		scale(&vsum, 1 / vtotal);
+		cr_assert_eq(mledger_share_by_value(&got, rep), 0);
+		expect_shares(&got, &vsum, "by value", seed, ira);
+	}
+	mledger_share_report_free(rep);
+	mledger_policy_free(p);
+	mledger_trace_free(t);
+	return chains;
+}
+
+static void random_chain(unsigned seed)
+{
+	static const char *const countries[] = {"CA", "US", "CN", "CL", "ZZ",
+						"AU", "MX", "CD"};
+	const mledger_element mixes[3][3] = {
+		{{"Li", 60000}}, {{"Co", 20000}, {"Ni", 150000}},
+		{{"Co", 5000}, {"Li", 20000}, {"Ni", 50000}}};
+
+	g->rng = seed;
+	g->time = FX_TIME;
+	for (int i = 0; i < NACT; i++) {
+		const char *cc = countries[rnd(8)];
+		uint32_t roles = MLEDGER_ROLE_MINER | MLEDGER_ROLE_PROCESSOR |
+				 MLEDGER_ROLE_RECYCLER | MLEDGER_ROLE_MANUFACTURER;
+		int own = (int)rnd(4);
+
+		enroll(i, roles, cc, own == 0 ? "CN" : NULL,
+		       (uint32_t)rnd(5000), own == 0 && rnd(2));
+	}
+	for (int i = 0; i < 4; i++) {
+		int m = (int)rnd(3);
+
+		reg((int)rnd(NACT), 200000 + rnd(800000), mixes[m],
+		    m == 0 ? 1 : m == 1 ? 2 : 3,
+		    rnd(5) == 0 ? MLEDGER_ORIGIN_RECYCLING
+				: MLEDGER_ORIGIN_EXTRACTION, rnd(4) != 0);
+	}
+	for (int step = 0; step < 10; step++) {
+		int cand[512], nc = 0, nin, ins[3];
+		uint64_t mass[3];
+		static const mledger_stage stages[] = {MLEDGER_STAGE_REFINING,
+			MLEDGER_STAGE_SPLIT, MLEDGER_STAGE_MERGE,
+			MLEDGER_STAGE_CATHODE, MLEDGER_STAGE_RECYCLING,
+			MLEDGER_STAGE_CELL};
+
+		g->time += 10;
+		for (int k = 0; k < g->nlots; k++)
+			if (g->left[k] > 10)
+				cand[nc++] = k;
+		if (nc == 0)
+			break;
+		nin = 1 + (int)rnd(nc < 3 ? (unsigned)nc : 3);
+		for (int i = 0; i < nin; i++) {
+			int pick;
+			bool dup;
+
+			do {
+				pick = cand[rnd((unsigned)nc)];
+				dup = false;
+				for (int j = 0; j < i; j++)
+					dup = dup || ins[j] == pick;
+			} while (dup);
+			ins[i] = pick;
+			/* Sometimes all of it, else part: shared inputs. */
+			mass[i] = rnd(3) == 0 ? g->left[pick]
+					      : 1 + rnd((unsigned)(g->left[pick] / 2));
+		}
+		transform((int)rnd(NACT), ins, mass, nin, 1 + (int)rnd(2),
+			  stages[rnd(6)], rnd(3) != 0);
+	}
+}
+
+Test(share, agrees_with_brute_force_on_random_chains)
+{
+	int total = 0;
+
+	for (unsigned seed = 1; seed <= 12; seed++) {
+		if (seed > 1) {
+			teardown();
+			setup();
+		}
+		random_chain(seed * 7919u);
+		/* The newest lots have the deepest ancestries. */
+		for (int k = g->nlots - 1; k >= 0 && k >= g->nlots - 4; k--) {
+			total += compare(g->lots[k], "usmca", seed);
+			total += compare(g->lots[k], "ira-30d", seed);
+		}
+	}
+	cr_assert_gt(total, 200, "only %d chains compared", total);
+}
