@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "share_int.h"
 
 #define NACT 8
 
@@ -564,4 +565,297 @@ Test(share, agrees_with_brute_force_on_random_chains)
 		}
 	}
 	cr_assert_gt(total, 200, "only %d chains compared", total);
+}
+
+/* ---- hand-computed scenarios ----------------------------------------- */
+
+/* An explicit transform: outputs of one element each, given mass and ppm. */
+static void xform(int actor, mledger_stage stage, const int *ins,
+		  const uint64_t *mass, int nin, const uint64_t *out_g,
+		  const uint32_t *out_ppm, int nout, const char *sym,
+		  bool va, uint64_t va_cents)
+{
+	mledger_lot_input inputs[4];
+	mledger_lot_output outs[3];
+	mledger_element oc[3];
+	mledger_event ev;
+
+	g->time += 10;
+	for (int i = 0; i < nin; i++) {
+		move(ins[i], actor);
+		inputs[i] = (mledger_lot_input){g->lots[ins[i]], mass[i]};
+		g->left[ins[i]] -= mass[i];
+	}
+	for (int o = 0; o < nout; o++) {
+		oc[o] = (mledger_element){{sym[0], sym[1], 0}, out_ppm[o]};
+		outs[o] = (mledger_lot_output){NULL, "product", out_g[o], &oc[o],
+					       1, NULL, false, 0};
+		outs[o].lot = g->lots[new_lot(actor, out_g[o], &oc[o], 1)];
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_TRANSFORM;
+	ev.time = g->time;
+	ev.u.transform.inputs = inputs;
+	ev.u.transform.ninputs = (size_t)nin;
+	ev.u.transform.outputs = outs;
+	ev.u.transform.noutputs = (size_t)nout;
+	ev.u.transform.stage = stage;
+	ev.u.transform.facility = g->fac[actor];
+	memcpy(ev.u.transform.country, g->cc[actor], 3);
+	ev.u.transform.has_value_added = va;
+	ev.u.transform.value_added_cents = va_cents;
+	submit(&ev, &g->a[actor]);
+}
+
+static mledger_share_report *report(const char *lot, const char *policy,
+				    int year, mledger_trace **t)
+{
+	mledger_policy *p = NULL;
+	mledger_share_report *r = NULL;
+	mledger_share_options o = MLEDGER_SHARE_OPTIONS_INIT;
+
+	o.year = year;
+	cr_assert_eq(mledger_trace_build(t, ledger, lot), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(mledger_policy_builtin(&p, policy), 0);
+	cr_assert_eq(mledger_share_compute(&r, *t, p, &o), 0, "%s",
+		     mledger_error_last());
+	mledger_policy_free(p);
+	return r;
+}
+
+static const mledger_element li6[] = {{"Li", 60000}};
+
+#define EXPECT(field, value) \
+	cr_assert(fabs(s.field - (value)) < 1e-12, #field ": got %.15f, want %.15f", \
+		  s.field, (double)(value))
+
+Test(share, diamond_split_and_remerged)
+{
+	const int a = 0, b = 1, c = 2;
+	mledger_trace *t = NULL;
+	mledger_share_report *r;
+	mledger_shares s;
+
+	enroll(a, MLEDGER_ROLE_MINER, "CA", NULL, 0, false);
+	enroll(b, MLEDGER_ROLE_PROCESSOR, "US", NULL, 0, false);
+	enroll(c, MLEDGER_ROLE_PROCESSOR, "CN", NULL, 0, false);
+	g->time = FX_TIME;
+	reg(a, 1000000, li6, 1, MLEDGER_ORIGIN_EXTRACTION, false);   /* L000 */
+	/* Split 60 kg of Li 1:3, refine one part in the US, one in China. */
+	{
+		int in[] = {0};
+		uint64_t m[] = {1000000}, og[] = {250000, 750000};
+		uint32_t ppm_out[] = {60000, 60000};
+
+		xform(b, MLEDGER_STAGE_SPLIT, in, m, 1, og, ppm_out, 2, "Li", false, 0);
+	}
+	{
+		int in[] = {1};                                    /* L001 */
+		uint64_t m[] = {250000}, og[] = {100000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(b, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 1, "Li", false, 0);
+	}
+	{
+		int in[] = {2};                                    /* L002 */
+		uint64_t m[] = {750000}, og[] = {300000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(c, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 1, "Li", false, 0);
+	}
+	{
+		int in[] = {3, 4};                                 /* L003, L004 */
+		uint64_t m[] = {100000, 300000}, og[] = {400000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(b, MLEDGER_STAGE_MERGE, in, m, 2, og, ppm_out, 1, "Li", false, 0);
+	}
+	r = report("L005", "usmca", 2026, &t);
+	cr_assert_eq(mledger_trace_count(t), 6);
+	cr_assert_eq(mledger_share_get(&s, r, "Li"), 0);
+	/* 15 kg of Li went through the US refinery, 45 kg through China. */
+	EXPECT(extracted, 1.0);
+	EXPECT(processed, 0.25);
+	EXPECT(sourced, 0.25);
+	EXPECT(feoc, 0.75);
+	EXPECT(unknown_origin, 0.0);
+	EXPECT(recycled, 0.0);
+	cr_assert_eq(r->nfeoc, 1);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
+}
+
+Test(share, foreign_owned_processor_and_unknown_origin)
+{
+	mledger_trace *t = NULL;
+	mledger_share_report *r;
+	mledger_shares s;
+
+	enroll(0, MLEDGER_ROLE_MINER, "CA", NULL, 0, false);
+	enroll(1, MLEDGER_ROLE_MINER, "ZZ", NULL, 0, false);
+	/* A Canadian refiner 30 % owned from China: an entity of concern. */
+	enroll(2, MLEDGER_ROLE_PROCESSOR, "CA", "CN", 3000, false);
+	/* A US refiner 10 % owned from China: not. */
+	enroll(3, MLEDGER_ROLE_PROCESSOR, "US", "CN", 1000, false);
+	g->time = FX_TIME;
+	reg(0, 500000, li6, 1, MLEDGER_ORIGIN_EXTRACTION, true);  /* 30 kg Li */
+	reg(1, 500000, li6, 1, MLEDGER_ORIGIN_EXTRACTION, true);  /* 30 kg Li */
+	{
+		int in[] = {0};
+		uint64_t m[] = {500000}, og[] = {200000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(2, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 1, "Li", false, 0);
+	}
+	{
+		int in[] = {2, 1};
+		uint64_t m[] = {200000, 500000}, og[] = {400000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(3, MLEDGER_STAGE_CATHODE, in, m, 2, og, ppm_out, 1, "Li", false, 0);
+	}
+	r = report("L003", "usmca", 2026, &t);
+	cr_assert_eq(mledger_share_get(&s, r, "Li"), 0);
+	/* Half from the Canadian mine (refined in CA, cathode in US). */
+	EXPECT(extracted, 0.5);
+	EXPECT(unknown_origin, 0.5);
+	/* The unknown half's only step (cathode, US) is in the region. */
+	EXPECT(processed, 1.0);
+	EXPECT(sourced, 0.5);
+	EXPECT(feoc, 0.5);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
+}
+
+Test(share, recycled_input_and_partial_value_added)
+{
+	mledger_trace *t = NULL;
+	mledger_share_report *r;
+	mledger_shares s;
+	const mledger_element black_mass[] = {{"Li", 30000}};
+
+	enroll(0, MLEDGER_ROLE_MINER, "CL", NULL, 0, false);
+	enroll(1, MLEDGER_ROLE_RECYCLER, "CA", NULL, 0, false);
+	enroll(2, MLEDGER_ROLE_PROCESSOR, "US", NULL, 0, false);
+	enroll(3, MLEDGER_ROLE_PROCESSOR, "KR", NULL, 0, false);
+	g->time = FX_TIME;
+	reg(0, 1000000, li6, 1, MLEDGER_ORIGIN_EXTRACTION, true); /* 60 kg Li */
+	reg(1, 1000000, black_mass, 1, MLEDGER_ORIGIN_RECYCLING, true); /* 30 kg */
+	/* Chilean Li refined in Korea with value added 900 (outside USMCA). */
+	{
+		int in[] = {0};
+		uint64_t m[] = {1000000}, og[] = {400000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(3, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 1, "Li", true, 900);
+	}
+	/* Recycled Li refined in the US, no value recorded. */
+	{
+		int in[] = {1};
+		uint64_t m[] = {1000000}, og[] = {200000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(2, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 1, "Li", false, 0);
+	}
+	/* Both into a US cathode with value added 1000. */
+	{
+		int in[] = {2, 3};
+		uint64_t m[] = {400000, 200000}, og[] = {600000};
+		uint32_t ppm_out[] = {150000};
+
+		xform(2, MLEDGER_STAGE_CATHODE, in, m, 2, og, ppm_out, 1, "Li", true, 1000);
+	}
+	r = report("L004", "usmca", 2026, &t);
+	cr_assert_eq(mledger_share_get(&s, r, "Li"), 0);
+	/*
+	 * 2/3 from Chile: steps KR (900) and US (1000), all valued, so the
+	 * value rule holds: 1000 of 1900 in region. 1/3 recycled in Canada:
+	 * one step unvalued, so the all-steps rule: US and US, processed.
+	 */
+	EXPECT(extracted, 0.0);
+	EXPECT(recycled, 1.0 / 3);
+	EXPECT(secondary, 1.0 / 3);
+	EXPECT(processed, 1.0);
+	EXPECT(sourced, 1.0 / 3);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
+
+	/* Under ira-30d Chile and Korea are FTA partners: all qualifies. */
+	r = report("L004", "ira-30d", 2024, &t);
+	cr_assert_eq(mledger_share_get(&s, r, NULL), 0);
+	EXPECT(extracted, 2.0 / 3);
+	EXPECT(qualifying, 1.0);
+	cr_assert(r->has_threshold);
+	cr_assert(r->meets);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
+}
+
+Test(share, aluminium_smelted_in_one_country_cast_in_another)
+{
+	mledger_trace *t = NULL;
+	mledger_share_report *r;
+	mledger_shares s;
+	const mledger_element bauxite[] = {{"Al", 250000}};
+
+	enroll(0, MLEDGER_ROLE_MINER, "AU", NULL, 0, false);
+	enroll(1, MLEDGER_ROLE_PROCESSOR, "CA", NULL, 0, false);
+	enroll(2, MLEDGER_ROLE_PROCESSOR, "AE", NULL, 0, false);
+	enroll(3, MLEDGER_ROLE_PROCESSOR, "MX", NULL, 0, false);
+	enroll(4, MLEDGER_ROLE_RECYCLER, "US", NULL, 0, false);
+	g->time = FX_TIME;
+	reg(0, 4000000, bauxite, 1, MLEDGER_ORIGIN_EXTRACTION, false); /* 1 t Al */
+	reg(4, 200000, (const mledger_element[]){{"Al", 1000000}}, 1,
+	    MLEDGER_ORIGIN_RECYCLING, false);                    /* 0.2 t Al */
+	{
+		int in[] = {0};
+		uint64_t m[] = {4000000}, og[] = {300000, 700000};
+		uint32_t ppm_out[] = {1000000, 1000000};
+
+		/* Alumina refined in Canada, in two lots ... */
+		xform(1, MLEDGER_STAGE_REFINING, in, m, 1, og, ppm_out, 2, "Al",
+		      false, 0);
+	}
+	{
+		int in[] = {2};                                    /* 0.3 t */
+		uint64_t m[] = {300000}, og[] = {300000};
+		uint32_t ppm_out[] = {1000000};
+
+		/* ... smelted 30 % in Canada ... */
+		xform(1, MLEDGER_STAGE_SMELTING, in, m, 1, og, ppm_out, 1, "Al",
+		      false, 0);
+	}
+	{
+		int in[] = {3};                                    /* 0.7 t */
+		uint64_t m[] = {700000}, og[] = {700000};
+		uint32_t ppm_out[] = {1000000};
+
+		/* ... and 70 % in the UAE ... */
+		xform(2, MLEDGER_STAGE_SMELTING, in, m, 1, og, ppm_out, 1, "Al",
+		      false, 0);
+	}
+	{
+		int in[] = {4, 5, 1};                              /* + scrap */
+		uint64_t m[] = {300000, 700000, 200000}, og[] = {1200000};
+		uint32_t ppm_out[] = {1000000};
+
+		/* ... and cast with 0.2 t of US scrap in Mexico. */
+		xform(3, MLEDGER_STAGE_CASTING, in, m, 3, og, ppm_out, 1, "Al",
+		      false, 0);
+	}
+	r = report("L006", "aim", 2026, &t);
+	cr_assert_eq(mledger_share_get(&s, r, "Al"), 0);
+	EXPECT(secondary, 0.2 / 1.2);
+	cr_assert(r->has_al);
+	cr_assert_eq(r->nsmelt, 2);
+	cr_assert_str_eq(r->smelt[0].country, "AE");
+	cr_assert(fabs(r->smelt[0].share - 0.7) < 1e-12);
+	cr_assert_str_eq(r->smelt[1].country, "CA");
+	cr_assert(fabs(r->smelt[1].share - 0.3) < 1e-12);
+	cr_assert(r->has_cast);
+	cr_assert_str_eq(r->cast.country, "MX");
+	cr_assert(fabs(r->cast.share - 1.0) < 1e-12);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
 }
