@@ -140,6 +140,9 @@ int mledger_check_text(int code, const char *what, const char *s, size_t len,
 					 what, max);
 	if (!mledger_utf8_valid((const uint8_t *)s, len))
 		return mledger_error_set(code, "%s is not valid UTF-8", what);
+	/* C strings end at NUL: one inside would not survive a round trip. */
+	if (memchr(s, '\0', len) != NULL)
+		return mledger_error_set(code, "%s contains a NUL byte", what);
 	return 0;
 }
 

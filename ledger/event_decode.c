@@ -121,7 +121,7 @@ static int decode_pubkey(mledger_pubkey *out, decoder *d,
 	    (error = mledger_get_str(&alg, &alg_len, obj, "alg", d->what)) < 0 ||
 	    (error = mledger_get_bin(&pub, &pub_len, obj, "pub", d->what)) < 0)
 		return error;
-	if (alg_len >= sizeof(name))
+	if (alg_len >= sizeof(name) || memchr(alg, '\0', alg_len) != NULL)
 		return mledger_error_set(MLEDGER_EFORMAT,
 			"%s: unknown key algorithm", d->what);
 	memcpy(name, alg, alg_len);
@@ -592,7 +592,7 @@ static int decode_body(mledger_event *ev, decoder *d, const msgpack_object *root
 	if ((error = mledger_get_str(&type, &type_len, root, "type",
 				     "event body")) < 0)
 		return error;
-	if (type_len >= sizeof(name))
+	if (type_len >= sizeof(name) || memchr(type, '\0', type_len) != NULL)
 		return mledger_error_set(MLEDGER_EFORMAT,
 					 "event body: unknown event type");
 	memcpy(name, type, type_len);

@@ -119,7 +119,9 @@ json_t *mledger_object_to_json(const msgpack_object *o)
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
 		return json_integer((json_int_t)o->via.i64);
 	case MSGPACK_OBJECT_STR:
-		return json_stringn(o->via.str.ptr, o->via.str.size);
+		/* msgpack-c may give an empty string a NULL pointer. */
+		return json_stringn(o->via.str.size ? o->via.str.ptr : "",
+				    o->via.str.size);
 	case MSGPACK_OBJECT_BIN: {
 		char *hex = malloc(2 * (size_t)o->via.bin.size + 1);
 
@@ -150,7 +152,8 @@ json_t *mledger_object_to_json(const msgpack_object *o)
 			if (kv->key.type != MSGPACK_OBJECT_STR)
 				continue;
 			v = mledger_object_to_json(&kv->val);
-			if (v == NULL || json_object_setn_new(j, kv->key.via.str.ptr,
+			if (v == NULL || json_object_setn_new(j,
+					kv->key.via.str.size ? kv->key.via.str.ptr : "",
 					kv->key.via.str.size, v) < 0) {
 				json_decref(j);
 				return NULL;
@@ -164,7 +167,7 @@ json_t *mledger_object_to_json(const msgpack_object *o)
 
 int mledger_json_dump(char **out, json_t *j, bool pretty)
 {
-	size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER;
+	size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
 
 	flags |= pretty ? JSON_INDENT(2) : JSON_COMPACT;
 	*out = json_dumps(j, flags);
