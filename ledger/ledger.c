@@ -365,3 +365,61 @@ int mledger_actor_by_kid(char **out, mledger_ledger *l,
 	*out = q.owner;
 	return error;
 }
+
+typedef struct keys_query {
+	const char *id;
+	mledger_actor_key *keys;
+	size_t n;
+} keys_query;
+
+static int keys_lookup(const mledger_state *st, void *ctx)
+{
+	keys_query *q = ctx;
+	mledger_actor_state *a = NULL;
+	int error = mledger_state_actor_get(&a, st, q->id);
+
+	if (error == MLEDGER_ENOTFOUND)
+		return mledger_error_set(MLEDGER_ENOTFOUND,
+					 "no actor %s in the ledger", q->id);
+	if (error < 0)
+		return error;
+	q->keys = calloc(a->nkids + 1, sizeof(*q->keys));
+	if (q->keys == NULL) {
+		mledger_actor_state_free(a);
+		return MLEDGER_NOMEM();
+	}
+	for (size_t i = 0; i < a->nkids && error == 0; i++) {
+		mledger_key_state ks;
+
+		if ((error = mledger_state_key_get(&ks, st, a->kids[i])) < 0)
+			break;
+		memcpy(q->keys[i].kid, a->kids[i], MLEDGER_KID_BYTES);
+		q->keys[i].pub = ks.pub;
+		q->keys[i].added_seq = ks.added;
+		q->keys[i].retired = ks.retired;
+		q->keys[i].retired_seq = ks.retired_seq;
+		q->n++;
+	}
+	mledger_actor_state_free(a);
+	return error;
+}
+
+int mledger_actor_keys(mledger_actor_key **out, size_t *n, mledger_ledger *l,
+		       const char *id)
+{
+	keys_query q = {id, NULL, 0};
+	int error;
+
+	*out = NULL;
+	*n = 0;
+	if (strlen(id) > MLEDGER_ID_MAX)
+		return mledger_error_set(MLEDGER_ENOTFOUND,
+					 "no actor %.64s... in the ledger", id);
+	if ((error = with_state(l, keys_lookup, &q)) < 0) {
+		free(q.keys);
+		return error;
+	}
+	*out = q.keys;
+	*n = q.n;
+	return 0;
+}

@@ -125,8 +125,14 @@ done:
 
 int mledger_signed_next(size_t *out_len, const uint8_t *data, size_t len)
 {
-	return mledger_canon_next(out_len, data, len, MLEDGER_EVENT_MAX,
-				  MLEDGER_DEPTH_MAX);
+	mledger_signed sev;
+	int error;
+
+	if ((error = mledger_canon_next(out_len, data, len, MLEDGER_EVENT_MAX,
+					MLEDGER_DEPTH_MAX)) < 0)
+		return error;
+	/* A canonical value is not yet an event: it must be a signed one. */
+	return mledger_signed_parse(&sev, data, *out_len);
 }
 
 int mledger_signed_verify(const mledger_signed *sev, const mledger_key *key)

@@ -48,6 +48,7 @@ static int bad(verifier *vf, uint64_t seq, int error)
 {
 	vf->result->failed = true;
 	vf->result->bad_seq = seq;
+	vf->result->entries = seq;   /* the entries before it all held */
 	mledger_error_prefix("entry %llu", (unsigned long long)seq);
 	return error;
 }
@@ -311,6 +312,7 @@ int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
 			if (key != vf.expect) {
 				result->failed = true;
 				result->bad_seq = vf.expect;
+				result->entries = vf.expect;
 				error = mledger_error_set(MLEDGER_ECHAIN,
 					"entry %llu is missing (the next stored entry is %llu)",
 					(unsigned long long)vf.expect,

@@ -289,6 +289,21 @@ Test(ledger, revoke_key_and_actor)
 	expect_rejected(revoke_ev(&op, "operator", op.key), MLEDGER_ERULE,
 			"last active key");
 	expect_verified(6);
+	{
+		mledger_actor_key *keys = NULL;
+		size_t n = 0;
+
+		cr_assert_eq(mledger_actor_keys(&keys, &n, ledger, miner.id), 0);
+		cr_assert_eq(n, 3);
+		cr_assert(keys[0].retired);
+		cr_assert_eq(keys[0].added_seq, 1);
+		cr_assert_eq(keys[0].retired_seq, 3);
+		cr_assert(!keys[1].retired);
+		cr_assert_eq(keys[2].added_seq, 4);
+		free(keys);
+		cr_assert_eq(mledger_actor_keys(&keys, &n, ledger, "nobody"),
+			     MLEDGER_ENOTFOUND);
+	}
 	mledger_key_free(second);
 }
 

@@ -146,6 +146,22 @@ int mledger_actor_get(mledger_actor **out, mledger_ledger *ledger,
 		      const char *id);
 void mledger_actor_free(mledger_actor *actor);
 
+/* One key of an actor, as added by its enrolment or a rekey. */
+typedef struct mledger_actor_key {
+	uint8_t kid[MLEDGER_KID_BYTES];
+	mledger_pubkey pub;
+	uint64_t added_seq;       /* entry that added it */
+	bool retired;             /* retired by a rekey or revoked */
+	uint64_t retired_seq;     /* entry from which it no longer signs */
+} mledger_actor_key;
+
+/*
+ * Every key an actor has had, in the order added (*out malloc'd, *n set).
+ * ENOTFOUND for an unknown actor.
+ */
+int mledger_actor_keys(mledger_actor_key **out, size_t *n,
+		       mledger_ledger *ledger, const char *id);
+
 /* The id of the actor a key id belongs to (*out malloc'd); ENOTFOUND. */
 int mledger_actor_by_kid(char **out, mledger_ledger *ledger,
 			 const uint8_t kid[MLEDGER_KID_BYTES]);
@@ -161,7 +177,7 @@ typedef struct mledger_verify_opts {
 #define MLEDGER_VERIFY_OPTS_INIT {MLEDGER_VERIFY_OPTS_VERSION, 0, NULL, NULL}
 
 typedef struct mledger_verify_result {
-	uint64_t entries;         /* entries checked */
+	uint64_t entries;         /* entries checked and found good */
 	bool failed;
 	uint64_t bad_seq;         /* first bad entry when failed */
 } mledger_verify_result;
