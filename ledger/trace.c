@@ -292,23 +292,30 @@ fail:
 typedef struct ledger_source {
 	mledger_ledger *l;
 	mledger_state st;         /* one read transaction for the whole walk */
+	MDB_cursor *history;      /* on lot_events */
 } ledger_source;
 
 static int ledger_creator(void *ctx, const char *lot, uint64_t *seq,
 			  mledger_event **ev)
 {
 	ledger_source *s = ctx;
-	mledger_lot_state *ls = NULL;
+	MDB_val k = {strlen(lot), (void *)lot}, v;
 	uint64_t key;
-	MDB_val k, v;
 	mledger_entry e;
 	mledger_signed sev;
 	int error, rc;
 
-	if ((error = mledger_state_lot_get(&ls, &s->st, lot)) < 0)
-		return error;
-	key = ls->pub.created_seq;
-	mledger_lot_state_free(ls);
+	/*
+	 * A lot's history starts with the entry that created it, so the
+	 * first of its lot_events is that entry: no lot state to decode.
+	 */
+	if ((rc = mdb_cursor_get(s->history, &k, &v, MDB_SET_KEY)) != 0)
+		return rc == MDB_NOTFOUND ? MLEDGER_ENOTFOUND
+			: mledger_store_error(rc, "reading a lot's history");
+	if (v.mv_size != 8)
+		return mledger_error_set(MLEDGER_EIO,
+			"stored lot history is damaged; run mledger verify");
+	key = mledger_be64_get(v.mv_data);
 	k = mledger_seq_key(&key);
 	if ((rc = mdb_get(s->st.txn, s->st.db->entries, &k, &v)) != 0)
 		return mledger_store_error(rc, "reading a lot's creating entry");
@@ -336,14 +343,20 @@ static int ledger_actor(void *ctx, const char *id, mledger_actor **out)
 int mledger_trace_build(mledger_trace **out, mledger_ledger *l,
 			const char *lot)
 {
-	ledger_source s = {l, {NULL, &l->store.db}};
+	ledger_source s = {l, {NULL, &l->store.db}, NULL};
 	mledger_trace_source src = {&s, ledger_creator, ledger_actor};
-	int error;
+	int error, rc;
 
 	*out = NULL;
 	if ((error = mledger_store_begin(&l->store, false, &s.st.txn)) < 0)
 		return error;
-	error = mledger_trace_build_from(out, &src, lot);
+	rc = mdb_cursor_open(s.st.txn, l->store.db.lot_events, &s.history);
+	if (rc != 0)
+		error = mledger_store_error(rc, "reading lot histories");
+	else
+		error = mledger_trace_build_from(out, &src, lot);
+	if (s.history != NULL)
+		mdb_cursor_close(s.history);
 	mdb_txn_abort(s.st.txn);
 	return error;
 }
