@@ -39,7 +39,7 @@ static int put_new_keys(const mledger_state *st, uint64_t seq, const char *actor
 	return 0;
 }
 
-/* Every key of a new record must be unknown to the ledger. */
+/* Every key of a new record must be a valid key unknown to the ledger. */
 static int check_keys_new(const mledger_state *st, const mledger_pubkey *keys,
 			  size_t n)
 {
@@ -49,6 +49,14 @@ static int check_keys_new(const mledger_state *st, const mledger_pubkey *keys,
 		char hex[2 * MLEDGER_KID_BYTES + 1];
 		int error;
 
+		mledger_key *parsed = NULL;
+
+		/* The bytes must be a key: a P-256 point on the curve. */
+		if ((error = mledger_key_from_public(&parsed, keys[i].alg,
+						     keys[i].pub,
+						     keys[i].len)) < 0)
+			return mledger_error_prefix("actor key %zu", i + 1);
+		mledger_key_free(parsed);
 		if ((error = mledger_kid_compute(kid, keys[i].alg, keys[i].pub,
 						 keys[i].len)) < 0)
 			return error;
@@ -96,6 +104,8 @@ static int apply_genesis(const mledger_state *st, uint64_t seq,
 	if (!signed_by_operator)
 		return mledger_error_set(MLEDGER_EKEY,
 			"ledger.genesis is not signed by one of the operator keys it names");
+	if ((error = check_keys_new(st, op->keys, op->nkeys)) < 0)
+		return error;
 
 	if ((error = put_new_keys(st, seq, op->id, op->keys, op->nkeys, kids)) < 0 ||
 	    (error = mledger_state_actor_put(st, op, seq, false, 0,

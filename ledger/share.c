@@ -159,6 +159,7 @@ static void add_origin(pass *ps, sums *s, size_t i, const char *sym,
 	bool rec_any = recycled_origin(o);
 	bool ext = !rec_any && mledger_country_in(&p->extraction, o->country);
 	bool rec = rec_any && mledger_country_in(&p->recycling, o->country);
+	bool secondary = rec_any || o->secondary;
 	double W = ps->W[i], pw = ps->Wp[i];
 	mledger_shares c;
 
@@ -180,7 +181,7 @@ static void add_origin(pass *ps, sums *s, size_t i, const char *sym,
 	c.sourced = ext || rec ? pw : 0;
 	c.unknown_origin = strcmp(o->country, "ZZ") == 0 ? W : 0;
 	c.feoc = W - (ps->feoc[i] ? 0 : ps->Wn[i]);
-	c.secondary = rec_any || o->secondary ? W : 0;
+	c.secondary = secondary ? W : 0;
 	c.qualifying = p->qualifying_any ? (ext || rec ? W : pw)
 					 : (ext || rec ? pw : 0);
 
@@ -222,12 +223,12 @@ static void add_origin(pass *ps, sums *s, size_t i, const char *sym,
 		const al_state *st = ps->al[i].items;
 
 		for (size_t k = 0; k < ps->al[i].n; k++) {
-			if (!c.secondary && st[k].smelt >= 0)
+			if (!secondary && st[k].smelt >= 0)
 				s->smelt[st[k].smelt] += st[k].w;
 			if (st[k].cast >= 0)
 				s->cast[st[k].cast] += st[k].w;
 		}
-		if (!c.secondary)
+		if (!secondary)
 			s->al_primary += W;
 	}
 }
