@@ -722,7 +722,10 @@ Test(decode, wrong_type)
 		       "role");
 	enroll_refused("subject/state_owned", json_integer(0), MLEDGER_EFORMAT,
 		       "boolean");
-	enroll_refused("subject/keys/0/pub", json_string("d04ab232742bb4ab3a1368bd4615e4e6d0224ab71a016baf8520a332c9778737"),
+	/* The key as hex text, not as bin. */
+	enroll_refused("subject/keys/0/pub",
+		       json_string("8139770ea87d175f56a35466c34c7ecc"
+				   "cb8d8a91b4ee37a25df60f5b8fc9b394"),
 		       MLEDGER_EFORMAT, "byte string");
 	enroll_refused("subject/keys/0", json_string("ed25519"),
 		       MLEDGER_EFORMAT, "key must be a map");
@@ -1578,8 +1581,12 @@ Test(stream, three_events)
 		at += n;
 	}
 	cr_expect_eq(at, s.len);
-	/* Nothing left is not an event. */
+	/* Nothing left is not an event, nor is a canonical non-event. */
 	cr_expect_eq(mledger_signed_next(&n, s.data + at, 0), MLEDGER_EFORMAT);
+	cr_expect_eq(mledger_signed_next(&n, (const uint8_t *)"\xc0\xc0", 2),
+		     MLEDGER_EFORMAT);
+	cr_expect_eq(mledger_signed_next(&n, (const uint8_t *)"\x80", 1),
+		     MLEDGER_EFORMAT);
 	/* The whole stream is not one signed event. */
 	cr_expect_eq(mledger_signed_parse(&(mledger_signed){0}, s.data, s.len),
 		     MLEDGER_EFORMAT);
@@ -1694,4 +1701,46 @@ Test(keys, p256_key_off_the_curve_is_refused)
 	mledger_ledger_close(l);
 	free(g.data);
 	fx_rmdir(dir);
+}
+
+/*
+ * mledger_body_to_json renders any canonical map; anything else it either
+ * renders too or refuses as malformed. Out of memory is never the answer
+ * to odd input. msgpack-c hands an empty string over as a NULL pointer,
+ * which jansson refuses as a key and as a string.
+ */
+Test(render, body_to_json_empty_strings_and_scalars)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		const char *json;
+		bool map;             /* else EFORMAT is an answer too */
+	} cases[] = {
+		{"\x81\xa0\xa0", 3, "{\"\":\"\"}", true},
+		{"\x81\xa0\xc0", 3, "{\"\":null}", true},
+		{"\x81\xa1" "a" "\xa0", 4, "{\"a\":\"\"}", true},
+		{"\x82\xa0\xa0\xa1" "a" "\x91\xa0", 7,
+		 "{\"\":\"\",\"a\":[\"\"]}", true},
+		{"\x7e", 1, "126", false},
+		{"\xa0", 1, "\"\"", false},
+		{"\xc0", 1, "null", false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+		int rc = mledger_body_to_json(&out,
+					      (const uint8_t *)cases[i].bytes,
+					      cases[i].len, false);
+
+		if (rc == 0) {
+			cr_expect_str_eq(out, cases[i].json, "case %zu", i);
+		} else {
+			cr_expect(!cases[i].map && rc == MLEDGER_EFORMAT,
+				  "case %zu: %d (%s)", i, rc,
+				  mledger_error_last());
+			cr_expect_null(out);
+		}
+		free(out);
+	}
 }

@@ -93,8 +93,10 @@ static void check_entry(const uint8_t *data, size_t size)
 	}
 	if (!expect_json)
 		fail("mledger_entry_to_json accepted a malformed event");
+	/* jansson's parser refuses \u0000 in keys (JSON allows it). */
 	j = json_loads(json, JSON_ALLOW_NUL, &jerr);
-	if (j == NULL || !json_is_object(j))
+	if ((j == NULL && strstr(json, "\\u0000") == NULL) ||
+	    (j != NULL && !json_is_object(j)))
 		fail("mledger_entry_to_json wrote JSON that does not parse");
 	json_decref(j);
 	free(json);
