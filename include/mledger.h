@@ -9,6 +9,7 @@
 #include "mledger/lot.h"
 #include "mledger/trace.h"
 #include "mledger/policy.h"
+#include "mledger/proof.h"
 
 #define MLEDGER_VERSION "0.1.0"
 

@@ -13,6 +13,8 @@
  *   lots        lot id -> lot state (canonical msgpack)
  *   lot_events  lot id -> seqs of the entries about it (uint64 big-endian,
  *               MDB_DUPSORT | MDB_DUPFIXED, so in order)
+ *   hashes      (level, index) -> hash of the complete Merkle subtree of
+ *               2^level entries from index * 2^level (proto/storage.md)
  */
 #ifndef MLEDGER_STORE_H
 #define MLEDGER_STORE_H
@@ -34,6 +36,7 @@ typedef struct mledger_dbs {
 	MDB_dbi keys;
 	MDB_dbi lots;
 	MDB_dbi lot_events;
+	MDB_dbi hashes;
 } mledger_dbs;
 
 typedef struct mledger_store {

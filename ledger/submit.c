@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "ledger_int.h"
 #include "rules.h"
+#include "tree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,8 @@ static int append_one(const mledger_state *st, mledger_ledger *l,
 	error = mledger_store_error(mdb_put(st->txn, l->store.db.entries, &k, &v,
 					    MDB_APPEND),
 				    "appending an entry");
+	if (error == 0)
+		error = mledger_tree_append(st, seq, entry, entry_len);
 	if (error == 0)
 		mledger_sha256(prev, entry, entry_len);
 	free(entry);

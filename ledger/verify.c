@@ -11,6 +11,7 @@
 #include "ledger_int.h"
 #include "parallel.h"
 #include "rules.h"
+#include "tree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,9 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		}
 		if ((error = mledger_item_ensure_signed(it, vf->l->keys, &st)) < 0 ||
 		    (error = mledger_rules_apply(&st, v[i].key, it->ev,
-						 it->sev.kid)) < 0) {
+						 it->sev.kid)) < 0 ||
+		    (error = mledger_tree_append(&st, v[i].key, v[i].data,
+						 v[i].len)) < 0) {
 			mdb_txn_abort(txn);
 			if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM)
 				return error;
@@ -223,9 +226,11 @@ static int compare_state(verifier *vf, MDB_txn *ltxn)
 	    (error = compare_db(ltxn, a->actor_seqs, stxn, b->actor_seqs,
 				"actor sequence numbers")) == 0 &&
 	    (error = compare_db(ltxn, a->keys, stxn, b->keys, "keys")) == 0 &&
-	    (error = compare_db(ltxn, a->lots, stxn, b->lots, "lots")) == 0)
-		error = compare_db(ltxn, a->lot_events, stxn, b->lot_events,
-				   "lot histories");
+	    (error = compare_db(ltxn, a->lots, stxn, b->lots, "lots")) == 0 &&
+	    (error = compare_db(ltxn, a->lot_events, stxn, b->lot_events,
+				"lot histories")) == 0)
+		error = compare_db(ltxn, a->hashes, stxn, b->hashes,
+				   "Merkle tree hashes");
 	mdb_txn_abort(stxn);
 	if (error < 0)
 		vf->result->failed = true;

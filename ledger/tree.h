@@ -1,0 +1,29 @@
+/*
+ * The Merkle tree over the entries, kept in the hashes database: each
+ * append stores the new leaf and every complete subtree it completes, so
+ * the root of any size and any proof need O(log n) lookups.
+ */
+#ifndef MLEDGER_TREE_H
+#define MLEDGER_TREE_H
+
+#include "state.h"
+
+/* Add entry seq (its exact bytes) as the next leaf. */
+int mledger_tree_append(const mledger_state *st, uint64_t seq,
+			const uint8_t *entry, size_t len);
+
+/* Root of the first size entries (size <= entries appended). */
+int mledger_tree_root_at(uint8_t out[MLEDGER_HASH_BYTES],
+			 const mledger_state *st, uint64_t size);
+
+/* RFC 9162 inclusion proof of index in the tree of size; *out malloc'd. */
+int mledger_tree_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			   const mledger_state *st, uint64_t index,
+			   uint64_t size);
+
+/* RFC 9162 consistency proof from old_size to new_size; *out malloc'd. */
+int mledger_tree_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			     const mledger_state *st, uint64_t old_size,
+			     uint64_t new_size);
+
+#endif
