@@ -10,6 +10,7 @@
 #include "mledger/trace.h"
 #include "mledger/policy.h"
 #include "mledger/proof.h"
+#include "mledger/note.h"
 
 #define MLEDGER_VERSION "0.1.0"
 

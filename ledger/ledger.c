@@ -83,8 +83,9 @@ static int load_meta(mledger_ledger *l)
 			"entry 0 is not a ledger.genesis event");
 	}
 	l->origin = strdup(g->u.genesis.origin);
+	l->operator_id = strdup(g->u.genesis.operator_.id);
 	mledger_event_free(g);
-	return l->origin ? 0 : MLEDGER_NOMEM();
+	return l->origin && l->operator_id ? 0 : MLEDGER_NOMEM();
 }
 
 static int write_version(mledger_store *s)
@@ -192,6 +193,7 @@ void mledger_ledger_close(mledger_ledger *l)
 	mledger_store_close(&l->store);
 	mledger_keycache_free(l->keys);
 	free(l->origin);
+	free(l->operator_id);
 	free(l->dir);
 	free(l);
 }

@@ -11,6 +11,7 @@ struct mledger_ledger {
 	mledger_store store;
 	char *dir;
 	char *origin;             /* from the genesis entry */
+	char *operator_id;        /* the actor the genesis entry enrolled */
 	mledger_keycache *keys;   /* parsed keys seen so far, by kid */
 };
 
@@ -22,5 +23,9 @@ int mledger_entry_encode(uint8_t **out, size_t *out_len, uint64_t seq,
 /* Number of entries and hash of the last one, within txn. */
 int mledger_store_head(uint64_t *size, uint8_t hash[MLEDGER_HASH_BYTES],
 		       const mledger_store *s, MDB_txn *txn);
+
+/* The C2SP checkpoint text "origin\nsize\nbase64(root)\n" (*out malloc'd). */
+int mledger_checkpoint_text(char **out, const char *origin, uint64_t size,
+			    const uint8_t root[MLEDGER_HASH_BYTES]);
 
 #endif

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define DB_COUNT 8
+#define DB_COUNT 9
 
 int mledger_store_error(int rc, const char *what)
 {
@@ -46,13 +46,13 @@ static int open_dbs(mledger_store *s, unsigned flags)
 {
 	static const char *const names[DB_COUNT] = {
 		"entries", "meta", "actors", "actor_seqs", "keys", "lots",
-		"lot_events", "hashes"};
+		"lot_events", "hashes", "checkpoints"};
 	MDB_dbi *slots[DB_COUNT] = {&s->db.entries, &s->db.meta,
 		&s->db.actors, &s->db.actor_seqs, &s->db.keys, &s->db.lots,
-		&s->db.lot_events, &s->db.hashes};
+		&s->db.lot_events, &s->db.hashes, &s->db.checkpoints};
 	/* entries are keyed by integer; lot_events hold sorted fixed seqs. */
 	const unsigned extra[DB_COUNT] = {MDB_INTEGERKEY, 0, 0, 0, 0, 0,
-		MDB_DUPSORT | MDB_DUPFIXED, 0};
+		MDB_DUPSORT | MDB_DUPFIXED, 0, 0};
 	unsigned create = (flags & MLEDGER_STORE_CREATE) ? MDB_CREATE : 0;
 	MDB_txn *txn;
 	int rc;

@@ -15,6 +15,7 @@
  *               MDB_DUPSORT | MDB_DUPFIXED, so in order)
  *   hashes      (level, index) -> hash of the complete Merkle subtree of
  *               2^level entries from index * 2^level (proto/storage.md)
+ *   checkpoints tree size (uint64 big-endian) -> signed checkpoint note
  */
 #ifndef MLEDGER_STORE_H
 #define MLEDGER_STORE_H
@@ -37,6 +38,7 @@ typedef struct mledger_dbs {
 	MDB_dbi lots;
 	MDB_dbi lot_events;
 	MDB_dbi hashes;
+	MDB_dbi checkpoints;
 } mledger_dbs;
 
 typedef struct mledger_store {

@@ -1,0 +1,112 @@
+/*
+ * Checkpoints of a ledger: the root of its Merkle tree at its current size,
+ * in a C2SP signed note by the operator under the ledger's origin. Each one
+ * made is kept in the checkpoints database, so the operator can show which
+ * roots it has committed to.
+ */
+#include "mledger/note.h"
+#include "mledger/proof.h"
+
+#include "ledger_int.h"
+#include "state.h"
+#include "tree.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An active Ed25519 key of the operator: the given one, or the first. */
+static int operator_key(mledger_pubkey *out, mledger_ledger *l,
+			const uint8_t *kid)
+{
+	mledger_actor_key *keys = NULL;
+	size_t n = 0;
+	int error;
+
+	if ((error = mledger_actor_keys(&keys, &n, l, l->operator_id)) < 0)
+		return error;
+	error = mledger_error_set(MLEDGER_EKEY, kid
+		? "that key is not an active key of the operator %s"
+		: "the operator %s has no active Ed25519 key", l->operator_id);
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].retired || keys[i].pub.alg != MLEDGER_ALG_ED25519 ||
+		    (kid && memcmp(keys[i].kid, kid, MLEDGER_KID_BYTES) != 0))
+			continue;
+		*out = keys[i].pub;
+		error = 0;
+		break;
+	}
+	free(keys);
+	return error;
+}
+
+int mledger_ledger_vkey(char **out, mledger_ledger *l)
+{
+	mledger_pubkey pk;
+	mledger_key *key = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = operator_key(&pk, l, NULL)) < 0 ||
+	    (error = mledger_key_from_public(&key, pk.alg, pk.pub, pk.len)) < 0)
+		return error;
+	error = mledger_note_vkey(out, l->origin, key);
+	mledger_key_free(key);
+	return error;
+}
+
+int mledger_checkpoint_make(char **note, mledger_ledger *l,
+			    const mledger_key *key)
+{
+	uint8_t kid[MLEDGER_KID_BYTES], root[MLEDGER_HASH_BYTES], be[8];
+	uint8_t head[MLEDGER_HASH_BYTES];
+	mledger_pubkey pk;
+	mledger_state st = {NULL, &l->store.db};
+	char *text = NULL;
+	uint64_t size;
+	MDB_val k, v;
+	int error, rc;
+
+	*note = NULL;
+	if (!mledger_key_has_private(key))
+		return mledger_error_set(MLEDGER_EINVAL,
+			"a checkpoint is signed with the operator's private key");
+	if ((error = mledger_key_id(kid, key)) < 0 ||
+	    (error = operator_key(&pk, l, kid)) < 0)
+		return error;
+	/* One write transaction: the size, the root and the record agree. */
+	while ((error = mledger_store_begin(&l->store, true, &st.txn)) == 0) {
+		if ((error = mledger_store_head(&size, head, &l->store,
+						st.txn)) < 0 ||
+		    (error = mledger_tree_root_at(root, &st, size)) < 0 ||
+		    (error = mledger_checkpoint_text(&text, l->origin, size,
+						     root)) < 0 ||
+		    (error = mledger_note_sign(note, text, l->origin, key)) < 0)
+			break;
+		mledger_be64_put(be, size);
+		k.mv_size = sizeof(be);
+		k.mv_data = be;
+		v.mv_size = strlen(*note);
+		v.mv_data = *note;
+		rc = mdb_put(st.txn, l->store.db.checkpoints, &k, &v, 0);
+		if (rc == 0)
+			rc = mdb_txn_commit(st.txn);
+		else
+			mdb_txn_abort(st.txn);
+		st.txn = NULL;
+		error = mledger_store_error(rc, "storing the checkpoint");
+		if (error != MLEDGER_EMAPFULL ||
+		    (error = mledger_store_grow(&l->store)) < 0)
+			break;
+		free(text);
+		free(*note);
+		text = *note = NULL;
+	}
+	if (st.txn != NULL)
+		mdb_txn_abort(st.txn);
+	free(text);
+	if (error < 0) {
+		free(*note);
+		*note = NULL;
+	}
+	return error;
+}
