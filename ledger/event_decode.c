@@ -329,6 +329,7 @@ static int get_content(const mledger_element **out, size_t *n, decoder *d,
 
 		/* Keys are strings (canonical check); symbols are 1-2 bytes. */
 		if (kv->key.via.str.size < 1 || kv->key.via.str.size > 2 ||
+		    memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size) ||
 		    kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
 		    kv->val.via.u64 > MLEDGER_PPM)
 			return mledger_error_set(MLEDGER_EFORMAT,

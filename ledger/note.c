@@ -105,7 +105,7 @@ static void key_id(uint8_t out[4], const char *name, size_t len,
 	memcpy(out, h, 4);
 }
 
-static int ed25519_pub(uint8_t out[32], const mledger_key *key)
+static int ed25519_pub(uint8_t out[MLEDGER_PUBKEY_MAX], const mledger_key *key)
 {
 	size_t len;
 	int error;
