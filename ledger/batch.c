@@ -133,7 +133,7 @@ static void verify_one(void *ctx, size_t i)
 	mledger_item *it = &((mledger_item *)ctx)[i];
 	int error;
 
-	if (it->error || it->key == NULL)
+	if (it->error || it->key == NULL || it->sig_checked)
 		return;
 	if ((error = check_sig(it)) < 0)
 		mledger_item_fail(it, error);

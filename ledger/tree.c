@@ -126,6 +126,16 @@ static int check_size(const mledger_state *st, uint64_t size)
 	return 0;
 }
 
+int mledger_tree_hash(uint8_t out[MLEDGER_HASH_BYTES],
+		      const mledger_state *st, uint64_t size)
+{
+	if (size == 0) {
+		mledger_sha256(out, (const uint8_t *)"", 0);
+		return 0;
+	}
+	return mth(out, st, 0, size);
+}
+
 int mledger_tree_root_at(uint8_t out[MLEDGER_HASH_BYTES],
 			 const mledger_state *st, uint64_t size)
 {
@@ -133,11 +143,7 @@ int mledger_tree_root_at(uint8_t out[MLEDGER_HASH_BYTES],
 
 	if ((error = check_size(st, size)) < 0)
 		return error;
-	if (size == 0) {
-		mledger_sha256(out, (const uint8_t *)"", 0);
-		return 0;
-	}
-	return mth(out, st, 0, size);
+	return mledger_tree_hash(out, st, size);
 }
 
 typedef struct path {

@@ -12,6 +12,11 @@
 int mledger_tree_append(const mledger_state *st, uint64_t seq,
 			const uint8_t *entry, size_t len);
 
+/* Root of the first size leaves stored, without checking the entries
+ * database (the scratch store of verify holds the tree but no entries). */
+int mledger_tree_hash(uint8_t out[MLEDGER_HASH_BYTES],
+		      const mledger_state *st, uint64_t size);
+
 /* Root of the first size entries (size <= entries appended). */
 int mledger_tree_root_at(uint8_t out[MLEDGER_HASH_BYTES],
 			 const mledger_state *st, uint64_t size);

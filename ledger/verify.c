@@ -40,6 +40,7 @@ typedef struct verifier {
 	char scratch_dir[4096];
 	unsigned threads;
 	mledger_verify_result *result;
+	uint64_t trusted;         /* entries below it: signatures not rechecked */
 	uint8_t prev[MLEDGER_HASH_BYTES];
 	uint64_t expect;          /* next seq expected */
 } verifier;
@@ -95,6 +96,9 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		mdb_txn_abort(txn);
 		return error;
 	}
+	/* Entries under a verified checkpoint were checked before. */
+	for (size_t i = 0; i < n && v[i].key < vf->trusted; i++)
+		items[i].sig_checked = items[i].error == 0 && items[i].key != NULL;
 	mledger_batch_verify(items, n, vf->threads);
 	for (size_t i = 0; i < n; i++) {
 		mledger_item *it = &items[i];
@@ -237,6 +241,34 @@ static int compare_state(verifier *vf, MDB_txn *ltxn)
 	return error;
 }
 
+/* The replayed entries below the checkpoint hash to its root. */
+static int check_trusted(verifier *vf, const mledger_verify_opts *opts,
+			 uint64_t total)
+{
+	uint8_t root[MLEDGER_HASH_BYTES];
+	mledger_state st = {NULL, &vf->scratch.db};
+	int error;
+
+	vf->result->failed = true;
+	if (opts->trusted_size > total)
+		return mledger_error_set(MLEDGER_ECHAIN,
+			"the checkpoint covers %llu entries but the ledger has %llu: it was truncated",
+			(unsigned long long)opts->trusted_size,
+			(unsigned long long)total);
+	if ((error = mledger_store_begin(&vf->scratch, false, &st.txn)) < 0)
+		return error;
+	error = mledger_tree_hash(root, &st, opts->trusted_size);
+	mdb_txn_abort(st.txn);
+	if (error < 0)
+		return error;
+	if (memcmp(root, opts->trusted_root, MLEDGER_HASH_BYTES) != 0)
+		return mledger_error_set(MLEDGER_ECHAIN,
+			"the first %llu entries do not hash to the checkpoint's root: history was rewritten",
+			(unsigned long long)opts->trusted_size);
+	vf->result->failed = false;
+	return 0;
+}
+
 static int open_scratch(verifier *vf)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -293,6 +325,7 @@ int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
 	vf.l = l;
 	vf.result = result;
 	vf.threads = opts->threads;
+	vf.trusted = opts->trusted_size;
 	if ((error = open_scratch(&vf)) < 0)
 		goto done;
 	if ((v = calloc(CHUNK, sizeof(*v))) == NULL) {
@@ -347,6 +380,9 @@ int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
 					  "the ledger has no genesis entry");
 		goto done;
 	}
+	if (opts->trusted_size > 0 &&
+	    (error = check_trusted(&vf, opts, total)) < 0)
+		goto done;
 	error = compare_state(&vf, txn);
 done:
 	if (cur != NULL)

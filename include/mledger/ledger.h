@@ -171,10 +171,18 @@ typedef struct mledger_verify_opts {
 	unsigned int threads;     /* 0 = all cores */
 	mledger_progress_fn progress;
 	void *progress_ctx;
+	/*
+	 * An earlier verified checkpoint: the first trusted_size entries must
+	 * hash to trusted_root, and their signatures are not checked again
+	 * (an auditor's daily run checks only what is new). 0: none.
+	 */
+	uint64_t trusted_size;
+	uint8_t trusted_root[MLEDGER_HASH_BYTES];
 } mledger_verify_opts;
 
 #define MLEDGER_VERIFY_OPTS_VERSION 1
-#define MLEDGER_VERIFY_OPTS_INIT {MLEDGER_VERIFY_OPTS_VERSION, 0, NULL, NULL}
+#define MLEDGER_VERIFY_OPTS_INIT {MLEDGER_VERIFY_OPTS_VERSION, 0, NULL, NULL, \
+				  0, {0}}
 
 typedef struct mledger_verify_result {
 	uint64_t entries;         /* entries checked and found good */
