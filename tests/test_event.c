@@ -5,9 +5,10 @@
  * for byte with the stored files and their SHA256SUMS, so any change to a
  * wire format fails here first. The decoder is then pinned from the other
  * side: bodies are written as JSON, turned into canonical msgpack by a small
- * independent writer (checked against the vectors), mutated one field at a
- * time, and every mutation that breaks a rule of proto/events.md must be
- * refused with the right code and a message naming the fault.
+ * independent writer (bodies.c, checked against the vectors), mutated one
+ * field at a time, and every mutation that breaks a rule of proto/events.md
+ * must be refused with the right code and a message naming the fault. The
+ * lot bodies have their own suite, test_lot_events.c.
  */
 #include <criterion/criterion.h>
 
@@ -18,218 +19,15 @@
 
 #include <jansson.h>
 
+#include "bodies.h"
 #include "codec.h"
 #include "fixture.h"
 #include "ledger_int.h"
 #include "vectors/vectors.h"
 
-/* ---- helpers ------------------------------------------------------------ */
-
-static fx_bytes read_vector(const char *name)
-{
-	char path[4096];
-	fx_bytes b = {NULL, 0};
-	long size;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", MLEDGER_VECTORS_DIR, name);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	cr_assert_geq(size, 0);
-	rewind(f);
-	b.len = (size_t)size;
-	b.data = malloc(b.len + 1);
-	cr_assert_not_null(b.data);
-	cr_assert_eq(fread(b.data, 1, b.len, f), b.len, "short read of %s", path);
-	fclose(f);
-	return b;
-}
-
-static void sha256_hex(char out[2 * MLEDGER_HASH_BYTES + 1],
-		       const uint8_t *data, size_t len)
-{
-	uint8_t hash[MLEDGER_HASH_BYTES];
-
-	mledger_sha256(hash, data, len);
-	mledger_hex(out, hash, sizeof(hash));
-}
-
-static void key_hex(char out[2 * MLEDGER_PUBKEY_MAX + 1], uint8_t seed)
-{
-	uint8_t pub[MLEDGER_PUBKEY_MAX];
-	size_t len;
-	mledger_key *k = vec_key(seed);
-
-	cr_assert_not_null(k);
-	cr_assert_eq(mledger_key_public(pub, &len, k), 0);
-	mledger_hex(out, pub, len);
-	mledger_key_free(k);
-}
-
-static void kid_of(uint8_t kid[MLEDGER_KID_BYTES], uint8_t seed)
-{
-	mledger_key *k = vec_key(seed);
-
-	cr_assert_not_null(k);
-	cr_assert_eq(mledger_key_id(kid, k), 0);
-	mledger_key_free(k);
-}
-
-static void kid_hex(char out[2 * MLEDGER_KID_BYTES + 1], uint8_t seed)
-{
-	uint8_t kid[MLEDGER_KID_BYTES];
-
-	kid_of(kid, seed);
-	mledger_hex(out, kid, sizeof(kid));
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	cr_assert_fail("bad hex digit '%c'", c);
-	return 0;
-}
-
 /* ---- bodies as JSON ----------------------------------------------------- */
 
-/*
- * A canonical msgpack writer for JSON values, independent of the event
- * encoder: objects become maps with their keys sorted, strings "hex:..."
- * become bin, other strings str, integers uint (int when negative),
- * true/false bool, null nil.
- */
-static int key_order(const void *a, const void *b)
-{
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-
-	return mledger_key_cmp(x, strlen(x), y, strlen(y));
-}
-
-static void w_json(mledger_writer *w, json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: {
-		const char *keys[64];
-		const char *k;
-		json_t *v;
-		size_t n = 0;
-
-		json_object_foreach(j, k, v) {
-			cr_assert_lt(n, 64);
-			keys[n++] = k;
-		}
-		qsort(keys, n, sizeof(keys[0]), key_order);
-		mledger_w_map(w, n);
-		for (size_t i = 0; i < n; i++) {
-			mledger_w_key(w, keys[i]);
-			w_json(w, json_object_get(j, keys[i]));
-		}
-		break;
-	}
-	case JSON_ARRAY:
-		mledger_w_array(w, json_array_size(j));
-		for (size_t i = 0; i < json_array_size(j); i++)
-			w_json(w, json_array_get(j, i));
-		break;
-	case JSON_STRING: {
-		const char *s = json_string_value(j);
-		size_t len = json_string_length(j);
-
-		if (len >= 4 && memcmp(s, "hex:", 4) == 0) {
-			size_t n = (len - 4) / 2;
-			uint8_t *bin = malloc(n + 1);
-
-			cr_assert_not_null(bin);
-			for (size_t i = 0; i < n; i++)
-				bin[i] = (uint8_t)(hexval(s[4 + 2 * i]) << 4 |
-						   hexval(s[5 + 2 * i]));
-			mledger_w_bin(w, bin, n);
-			free(bin);
-		} else {
-			mledger_w_strn(w, s, len);
-		}
-		break;
-	}
-	case JSON_INTEGER:
-		if (json_integer_value(j) >= 0)
-			mledger_w_uint(w, (uint64_t)json_integer_value(j));
-		else
-			mledger_w_int(w, json_integer_value(j));
-		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		mledger_w_bool(w, json_is_true(j));
-		break;
-	case JSON_NULL:
-		mledger_w_nil(w);
-		break;
-	default:
-		cr_assert_fail("no floats in bodies");
-	}
-}
-
-/* Canonical bytes of j; j is released. */
-static fx_bytes encode_json(json_t *j)
-{
-	mledger_writer w;
-	fx_bytes b = {NULL, 0};
-
-	cr_assert_not_null(j, "json_pack failed");
-	mledger_w_init(&w);
-	w_json(&w, j);
-	json_decref(j);
-	cr_assert_eq(mledger_w_finish(&b.data, &b.len, &w), 0, "%s",
-		     mledger_error_last());
-	return b;
-}
-
-/*
- * Replace the value at path ("subject/keys/0/pub") with v, add it if the
- * last step names a new field, or remove it when v is NULL. Takes v.
- */
-static json_t *with(json_t *root, const char *path, json_t *v)
-{
-	char buf[256], *step, *next;
-	json_t *at = root;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (step = buf; (next = strchr(step, '/')) != NULL; step = next + 1) {
-		*next = '\0';
-		at = json_is_array(at) ? json_array_get(at, strtoul(step, NULL, 10))
-				       : json_object_get(at, step);
-		cr_assert_not_null(at, "no %s in %s", step, path);
-	}
-	if (json_is_array(at)) {
-		size_t i = strtoul(step, NULL, 10);
-
-		if (v == NULL)
-			cr_assert_eq(json_array_remove(at, i), 0);
-		else if (i == json_array_size(at))
-			cr_assert_eq(json_array_append_new(at, v), 0);
-		else
-			cr_assert_eq(json_array_set_new(at, i, v), 0);
-	} else if (v == NULL) {
-		cr_assert_eq(json_object_del(at, step), 0, "no %s to remove", path);
-	} else {
-		cr_assert_eq(json_object_set_new(at, step, v), 0);
-	}
-	return root;
-}
-
-static json_t *hex_json(const char *hex)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "hex:%s", hex);
-	return json_string(buf);
-}
-
-/* The bodies of the four event vectors, field for field. */
+/* The bodies of the four registry event vectors, field for field. */
 static json_t *genesis_json(void)
 {
 	char pub[2 * MLEDGER_PUBKEY_MAX + 1];
@@ -291,57 +89,11 @@ static json_t *revoke_json(void)
 		"type", "actor.revoke");
 }
 
-/* The decoder must refuse body with code and a message holding word. */
-static void expect_refused(fx_bytes body, int code, const char *word)
-{
-	mledger_event *ev = (mledger_event *)&ev;
-	int rc;
-
-	mledger_error_clear();
-	rc = mledger_event_decode(&ev, body.data, body.len);
-	cr_expect_eq(rc, code, "expected %d, got %d (%s)", code, rc,
-		     mledger_error_last());
-	cr_expect_not_null(strstr(mledger_error_last(), word),
-			   "message \"%s\" lacks \"%s\"", mledger_error_last(),
-			   word);
-	cr_expect_null(ev, "*out not cleared on failure");
-	if (rc == 0)
-		mledger_event_free(ev);
-	free(body.data);
-}
-
 /* The enroll vector's body with one change, which must be refused. */
 static void enroll_refused(const char *path, json_t *v, int code,
 			   const char *word)
 {
 	expect_refused(encode_json(with(enroll_json(), path, v)), code, word);
-}
-
-/*
- * Whatever decodes must re-encode to the same bytes: one event, one
- * encoding (proto/events.md). Used for inputs the decoder may either refuse
- * or accept, as long as it does not accept two spellings of one event.
- */
-static void expect_refused_or_same(fx_bytes body)
-{
-	mledger_event *ev = NULL;
-	uint8_t *out = NULL;
-	size_t out_len = 0;
-	int rc = mledger_event_decode(&ev, body.data, body.len);
-
-	if (rc == 0) {
-		cr_assert_eq(mledger_event_encode(&out, &out_len, ev), 0, "%s",
-			     mledger_error_last());
-		cr_expect(out_len == body.len &&
-			  memcmp(out, body.data, body.len) == 0,
-			  "a body with a NUL byte decodes and re-encodes to other bytes (%zu -> %zu): two encodings of one event",
-			  body.len, out_len);
-		free(out);
-		mledger_event_free(ev);
-	} else {
-		cr_expect_eq(rc, MLEDGER_EFORMAT, "%s", mledger_error_last());
-	}
-	free(body.data);
 }
 
 /* A signed event map written field by field. */
@@ -451,48 +203,52 @@ Test(vectors, files_match_sha256sums)
 /* Each signed vector: parse, decode, re-encode, re-sign, verify. */
 Test(vectors, signed_events_round_trip)
 {
-	static const int which[] = {VEC_GENESIS, VEC_ENROLL, VEC_REKEY,
-				    VEC_REVOKE};
-	static const char *const files[] = {"genesis.mle", "enroll.mle",
-					    "rekey.mle", "revoke.mle"};
+	vec_file v[VEC_COUNT];
 
-	for (size_t i = 0; i < 4; i++) {
-		uint8_t seed = which[i] == VEC_REKEY ? VEC_MINER_SEED
-						     : VEC_OPERATOR_SEED;
-		fx_bytes f = read_vector(files[i]);
-		mledger_key *key = vec_key(seed);
+	cr_assert_eq(vec_build(v), 0, "%s", mledger_error_last());
+	for (int i = 0; i < VEC_EVENTS; i++) {
+		int which = vec_event_order[i];
+		const char *file = v[which].name;
+		fx_bytes f = read_vector(file);
+		mledger_key *key = vec_key(vec_signer_seed(which));
 		uint8_t kid[MLEDGER_KID_BYTES];
-		mledger_event *ev = NULL;
+		mledger_event *ev = NULL, want;
+		vec_storage st;
 		mledger_signed sev;
 		uint8_t *out;
 		size_t out_len;
 
+		cr_assert_not_null(key);
+		cr_assert_eq(vec_event(&want, &st, which), 0);
 		cr_assert_eq(mledger_signed_parse(&sev, f.data, f.len), 0,
-			     "%s: %s", files[i], mledger_error_last());
+			     "%s: %s", file, mledger_error_last());
 		cr_assert_eq(mledger_event_decode(&ev, sev.body, sev.body_len),
-			     0, "%s: %s", files[i], mledger_error_last());
-		cr_expect_eq(ev->type, (mledger_event_type)(which[i] + 1));
+			     0, "%s: %s", file, mledger_error_last());
+		cr_expect_eq(ev->type, want.type, "%s", file);
+		cr_expect_str_eq(ev->actor, want.actor, "%s", file);
+		cr_expect_eq(ev->actor_seq, want.actor_seq, "%s", file);
 
 		cr_assert_eq(mledger_event_encode(&out, &out_len, ev), 0);
 		cr_expect(out_len == sev.body_len &&
 			  memcmp(out, sev.body, out_len) == 0,
-			  "%s: body does not re-encode to itself", files[i]);
+			  "%s: body does not re-encode to itself", file);
 		free(out);
 
 		cr_assert_eq(mledger_event_sign(&out, &out_len, ev, key), 0);
 		cr_expect(out_len == f.len && memcmp(out, f.data, f.len) == 0,
-			  "%s: re-signing gives other bytes", files[i]);
+			  "%s: re-signing gives other bytes", file);
 		free(out);
 
 		cr_assert_eq(mledger_key_id(kid, key), 0);
 		cr_expect_eq(memcmp(sev.kid, kid, sizeof(kid)), 0,
-			     "%s: kid is not the signer's", files[i]);
+			     "%s: kid is not the signer's", file);
 		cr_expect_eq(mledger_signed_verify(&sev, key), 0, "%s: %s",
-			     files[i], mledger_error_last());
+			     file, mledger_error_last());
 		mledger_event_free(ev);
 		mledger_key_free(key);
 		free(f.data);
 	}
+	vec_free(v);
 }
 
 /* What is signed: exactly "mledger/event/v1\n" || body, nothing else. */
