@@ -27,16 +27,6 @@ enum {
 	OPT_REASON,
 };
 
-/* Handle an event option inside a handler's switch: CLI_OK or exit. */
-#define TAKE_EVENT_OPTION(o, c) \
-	do { \
-		int r_ = cli_event_option((o), (c), optarg); \
-		if (r_ < 0) \
-			return CLI_USAGE; \
-		if (r_ > 0) \
-			return r_; \
-	} while (0)
-
 /*
  * A percentage with at most two decimals ("25", "25.5", "33.33") in basis
  * points, 0..10000. Done by hand: strtod would accept "1e2", "nan" and
@@ -302,7 +292,7 @@ int cmd_actor_rekey(int argc, char **argv)
 			retire = optarg;
 			break;
 		default:
-			TAKE_EVENT_OPTION(&eo, c);
+			CLI_TAKE_EVENT_OPTION(&eo, c);
 			break;
 		}
 	}
@@ -368,7 +358,7 @@ int cmd_actor_revoke(int argc, char **argv)
 			ev.u.revoke.reason = optarg;
 			break;
 		default:
-			TAKE_EVENT_OPTION(&eo, c);
+			CLI_TAKE_EVENT_OPTION(&eo, c);
 			break;
 		}
 	}

@@ -3,6 +3,8 @@
  * JSON array), `mledger show SEQ` (one entry in full: its hashes, signature
  * and decoded body) and `mledger status` (origin, size, head hash). All of
  * them open the ledger read-only, so they never wait for or block a writer.
+ * The entry printers of `log` are shared (cli_entry_print), so that `lot
+ * history` lists a lot's entries exactly as `log` lists them all.
  */
 #include "common.h"
 
@@ -16,8 +18,7 @@ enum {
 };
 
 struct log_ctx {
-	int width;         /* digits of the largest seq, to align columns */
-	bool first;        /* no JSON element printed yet */
+	struct cli_entry_printer printer;
 	int rc;            /* exit code when the walk stopped on an error */
 };
 
@@ -46,17 +47,18 @@ static int entry_view_parse(struct entry_view *v, uint64_t seq,
 	return CLI_OK;
 }
 
-static int log_line(void *arg, uint64_t seq, const uint8_t *data, size_t len)
+static int entry_line(const struct cli_entry_printer *p, uint64_t seq,
+		      const uint8_t *data, size_t len)
 {
-	struct log_ctx *ctx = arg;
 	struct entry_view v;
 	char when[CLI_TIME_MAX];
 	char summary[512];
 	const char *type, *rest;
 	size_t tlen;
+	int rc;
 
-	if ((ctx->rc = entry_view_parse(&v, seq, data, len)) != CLI_OK)
-		return -1;
+	if ((rc = entry_view_parse(&v, seq, data, len)) != CLI_OK)
+		return rc;
 	cli_format_time(when, v.entry.time);
 	type = mledger_event_type_name(v.ev->type);
 	if (type == NULL)
@@ -67,15 +69,15 @@ static int log_line(void *arg, uint64_t seq, const uint8_t *data, size_t len)
 	tlen = strlen(type);
 	if (strncmp(rest, type, tlen) == 0 && rest[tlen] == ' ')
 		rest += tlen + 1;
-	printf("%*" PRIu64 "  %s  %-14s  %s\n", ctx->width, seq, when, type,
+	printf("%*" PRIu64 "  %s  %-14s  %s\n", p->width, seq, when, type,
 	       rest);
 	mledger_event_free(v.ev);
-	return 0;
+	return CLI_OK;
 }
 
-static int log_json(void *arg, uint64_t seq, const uint8_t *data, size_t len)
+static int entry_json(struct cli_entry_printer *p, uint64_t seq,
+		      const uint8_t *data, size_t len)
 {
-	struct log_ctx *ctx = arg;
 	char *json = NULL;
 	char what[48];
 	int err;
@@ -83,13 +85,34 @@ static int log_json(void *arg, uint64_t seq, const uint8_t *data, size_t len)
 	err = mledger_entry_to_json(&json, data, len, false);
 	if (err < 0) {
 		snprintf(what, sizeof(what), "entry %" PRIu64, seq);
-		ctx->rc = cli_lib_error(err, what);
-		return -1;
+		return cli_lib_error(err, what);
 	}
-	printf("%s\n  %s", ctx->first ? "[" : ",", json);
-	ctx->first = false;
+	printf("%s\n  %s", p->first ? "[" : ",", json);
+	p->first = false;
 	free(json);
-	return 0;
+	return CLI_OK;
+}
+
+int cli_entry_print(struct cli_entry_printer *p, uint64_t seq,
+		    const uint8_t *data, size_t len)
+{
+	return cli.json ? entry_json(p, seq, data, len)
+			: entry_line(p, seq, data, len);
+}
+
+void cli_entry_print_end(struct cli_entry_printer *p)
+{
+	if (cli.json)
+		printf("%s]\n", p->first ? "[" : "\n");
+}
+
+static int log_entry(void *arg, uint64_t seq, const uint8_t *data,
+		     size_t len)
+{
+	struct log_ctx *ctx = arg;
+
+	ctx->rc = cli_entry_print(&ctx->printer, seq, data, len);
+	return ctx->rc == CLI_OK ? 0 : -1;
 }
 
 /* mledger log [--from SEQ] [--limit N] [--json] */
@@ -104,7 +127,7 @@ int cmd_log(int argc, char **argv)
 	mledger_ledger *ledger = NULL;
 	uint8_t head[MLEDGER_HASH_BYTES];
 	uint64_t from = 0, limit = UINT64_MAX, size = 0, to, n;
-	struct log_ctx ctx = {1, true, CLI_OK};
+	struct log_ctx ctx = {CLI_ENTRY_PRINTER_INIT, CLI_OK};
 	int c, err, rc;
 
 	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
@@ -133,13 +156,12 @@ int cmd_log(int argc, char **argv)
 	}
 	to = limit > UINT64_MAX - from ? UINT64_MAX : from + limit;
 	for (n = size > 0 ? size - 1 : 0; n >= 10; n /= 10)
-		ctx.width++;
-	err = mledger_ledger_foreach(ledger, from, to,
-				     cli.json ? log_json : log_line, &ctx);
+		ctx.printer.width++;
+	err = mledger_ledger_foreach(ledger, from, to, log_entry, &ctx);
 	if (err < 0 && ctx.rc == CLI_OK)
 		ctx.rc = cli_lib_error(err, NULL);
-	if (cli.json && ctx.rc == CLI_OK)
-		printf("%s]\n", ctx.first ? "[" : "\n");
+	if (ctx.rc == CLI_OK)
+		cli_entry_print_end(&ctx.printer);
 	rc = ctx.rc;
 done:
 	mledger_ledger_close(ledger);

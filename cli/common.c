@@ -218,6 +218,52 @@ int cli_parse_hex(uint8_t *out, size_t len, const char *s, const char *what)
 	return CLI_OK;
 }
 
+/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (H. Hinnant's
+ * days_from_civil), for years 1970..9999. */
+static uint64_t days_from_civil(unsigned int y, unsigned int m,
+				unsigned int d)
+{
+	unsigned int era, yoe, doy, doe;
+
+	if (m <= 2)
+		y--;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (uint64_t)era * 146097 + doe - 719468;
+}
+
+int cli_parse_date(uint64_t *out, const char *s, const char *what)
+{
+	static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30,
+						31, 31, 30, 31, 30, 31};
+	unsigned int y = 0, m, d;
+	bool leap;
+	size_t i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		goto bad;
+	for (i = 0; i < 10; i++) {
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			goto bad;
+	}
+	for (i = 0; i < 4; i++)
+		y = y * 10 + (unsigned int)(s[i] - '0');
+	m = (unsigned int)(s[5] - '0') * 10 + (unsigned int)(s[6] - '0');
+	d = (unsigned int)(s[8] - '0') * 10 + (unsigned int)(s[9] - '0');
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
+	    (m == 2 && d == 29 && !leap))
+		return cli_usage_error("bad %s '%s': no such day (1970-01-01 to 9999-12-31)",
+				       what, s);
+	*out = days_from_civil(y, m, d) * 86400u;
+	return CLI_OK;
+bad:
+	return cli_usage_error("bad %s '%s': expected a date YYYY-MM-DD",
+			       what, s);
+}
+
 static bool ascii_letter(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -450,6 +496,16 @@ int cli_open_ledger(mledger_ledger **out, bool read_only)
 	return CLI_OK;
 }
 
+int cli_check_lot_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n > 0 && n <= MLEDGER_ID_MAX)
+		return CLI_OK;
+	cli_error("no lot '%.*s' in the ledger", MLEDGER_ID_MAX, id);
+	return CLI_REJECTED;
+}
+
 /* ---- output ------------------------------------------------------------ */
 
 void cli_format_time(char out[CLI_TIME_MAX], uint64_t t)
@@ -489,7 +545,8 @@ int cli_print_json(json_t *value)
 		cli_error("out of memory");
 		return CLI_STORAGE;
 	}
-	if (json_dumpf(value, stdout, JSON_INDENT(2)) < 0 ||
+	if (json_dumpf(value, stdout,
+		       JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0 ||
 	    fputc('\n', stdout) == EOF) {
 		cli_error("cannot write to stdout");
 		rc = CLI_STORAGE;

@@ -32,10 +32,11 @@
  *   0  ok
  *   1  rejected or verification failed: an event rejected by a ledger rule,
  *      a bad signature, a malformed, non-canonical or oversized event file,
- *      a verify failure, no such entry or actor
+ *      a verify failure, no such entry, actor or lot
  *   2  usage: unknown command or option, a missing or malformed argument,
- *      a bad country code, an unknown role or algorithm, a key file that
- *      holds no usable key
+ *      a bad country code, mass or content list, an unknown role,
+ *      algorithm, stage, model, kind or policy, a key file that holds no
+ *      usable key, a policy file that is not a valid policy
  *   3  storage or I/O: a file that cannot be read or written, a file or
  *      ledger already where one would be created, no ledger at DIR, the
  *      ledger locked, out of memory, a failing crypto library
@@ -86,6 +87,21 @@ int cmd_log(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_lot_register(int argc, char **argv);
+int cmd_lot_ship(int argc, char **argv);
+int cmd_lot_receive(int argc, char **argv);
+int cmd_lot_transform(int argc, char **argv);
+int cmd_lot_adjust(int argc, char **argv);
+int cmd_lot_attest(int argc, char **argv);
+int cmd_lot_show(int argc, char **argv);
+int cmd_lot_history(int argc, char **argv);
+int cmd_lot_list(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_share(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_vkey(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_consistency(int argc, char **argv);
 
 /* ---- command table (main.c) ------------------------------------------- */
 
@@ -171,6 +187,12 @@ bool cli_batch_message(const char *msg, size_t *index, const char **rest);
  */
 int cli_parse_u64(uint64_t *out, const char *s, const char *what);
 
+/*
+ * A calendar date "YYYY-MM-DD" (1970-01-01 to 9999-12-31, a day that
+ * exists) as the Unix time of its midnight UTC. CLI_USAGE naming what.
+ */
+int cli_parse_date(uint64_t *out, const char *s, const char *what);
+
 /* Exactly len bytes of hex (either case) into out; CLI_USAGE naming what. */
 int cli_parse_hex(uint8_t *out, size_t len, const char *s, const char *what);
 
@@ -219,6 +241,14 @@ const char *cli_ledger_dir(void);
  */
 int cli_open_ledger(mledger_ledger **out, bool read_only);
 
+/*
+ * CLI_OK if id could name a lot (1 to MLEDGER_ID_MAX bytes); otherwise
+ * prints "no lot ... in the ledger", as for any unknown lot, and returns
+ * CLI_REJECTED. Queries check this before asking the library, whose
+ * history and trace lookups take an empty id for a storage fault.
+ */
+int cli_check_lot_id(const char *id);
+
 /* ---- output ------------------------------------------------------------ */
 
 #define CLI_TIME_MAX 32
@@ -229,8 +259,32 @@ void cli_format_time(char out[CLI_TIME_MAX], uint64_t t);
 /* Lower-case hex of bytes, malloc'd; NULL when out of memory. */
 char *cli_hex_dup(const uint8_t *data, size_t len);
 
-/* Print a JSON value (indented) on stdout and release it; NULL is ENOMEM. */
+/*
+ * Print a JSON value (indented, reals to 15 significant digits so 27.9 is
+ * not shown as 27.899999999999999) on stdout and release it; NULL is ENOMEM.
+ */
 int cli_print_json(json_t *value);
+
+/*
+ * Entries printed as `mledger log` prints them (cmd_log.c): one line each
+ * (SEQ TIME TYPE SUMMARY), or with --json the elements of one JSON array.
+ * Start with CLI_ENTRY_PRINTER_INIT, set width to the digits of the largest
+ * seq to align the column, call cli_entry_print() per entry and
+ * cli_entry_print_end() once after the last.
+ */
+struct cli_entry_printer {
+	int width;         /* digits of the largest seq, to align columns */
+	bool first;        /* no JSON element printed yet */
+};
+
+#define CLI_ENTRY_PRINTER_INIT {1, true}
+
+/* Print one entry; on failure prints why and returns the exit code. */
+int cli_entry_print(struct cli_entry_printer *p, uint64_t seq,
+		    const uint8_t *data, size_t len);
+
+/* Close the JSON array (prints "[]" when no entry was printed). */
+void cli_entry_print_end(struct cli_entry_printer *p);
 
 /* Progress on stderr, shown only when stderr is a terminal. */
 struct cli_progress {
@@ -265,6 +319,20 @@ struct cli_event_opts {
  * is not an event option, or CLI_USAGE for a bad value.
  */
 int cli_event_option(struct cli_event_opts *o, int c, const char *arg);
+
+/*
+ * Take an event option inside a handler's option switch, for handlers with
+ * nothing to clean up: returns CLI_USAGE from the handler for a bad value
+ * or an option it does not know (cli_getopt has said which).
+ */
+#define CLI_TAKE_EVENT_OPTION(o, c) \
+	do { \
+		int r_ = cli_event_option((o), (c), optarg); \
+		if (r_ < 0) \
+			return CLI_USAGE; \
+		if (r_ > 0) \
+			return r_; \
+	} while (0)
 
 /*
  * Sign ev with --key and append it (a batch of one), or under `mledger sign`

@@ -80,6 +80,101 @@ static const struct cli_command commands[] = {
 	 "ID [--json]",
 	 NULL,
 	 false},
+	{"lot", "register", cmd_lot_register,
+	 "register a lot at its origin: a mine, or a recycling feed",
+	 "--key FILE --lot ID --material CODE --mass-g N --content EL=PPM[,EL=PPM...] --origin extraction|recycling --country CC --site ID [options]",
+	 "  --lot ID              the new lot's id, unique in the ledger\n"
+	 "  --material CODE       spodumene-concentrate, NiSO4, black-mass, ...\n"
+	 "  --mass-g N            its mass in whole grams (a tonne is 1000000)\n"
+	 "  --content LIST        element content in ppm by mass: Li=27900,Fe=4000\n"
+	 "  --origin ORIGIN       extraction (a miner) or recycling (a recycler)\n"
+	 "  --country CC          the site's country; ZZ when unknown\n"
+	 "  --site ID             the signer's facility where the lot arose\n"
+	 "  --hts CODE            HS/HTS code (e.g. 2530.90)\n"
+	 "  --value-cents N       its value in US cents\n"
+	 "  --secondary           extraction from tailings, slag or other waste\n",
+	 true},
+	{"lot", "ship", cmd_lot_ship,
+	 "ship a lot to another actor (signed by its custodian)",
+	 "--key FILE --lot ID --to ACTOR [--ref TEXT]",
+	 "  --lot ID              the lot shipped, whole\n"
+	 "  --to ACTOR            the actor that is to receive it\n"
+	 "  --ref TEXT            bill of lading, invoice or other reference\n",
+	 true},
+	{"lot", "receive", cmd_lot_receive,
+	 "take custody of a lot shipped to you; the shortfall is transit loss",
+	 "--key FILE --lot ID --mass-g N",
+	 "  --lot ID              the lot in transit to the signer\n"
+	 "  --mass-g N            the mass received, in whole grams\n",
+	 true},
+	{"lot", "transform", cmd_lot_transform,
+	 "consume input lots and make new ones: refining, cathode, cell, ...",
+	 "--key FILE --in LOT=GRAMS... --out LOT:MATERIAL:GRAMS[:EL=PPM,...]... --stage NAME --facility ID --country CC [options]",
+	 "  --in LOT=GRAMS        mass consumed from an input lot (repeatable)\n"
+	 "  --out LOT:MATERIAL:GRAMS[:EL=PPM,...]\n"
+	 "                        an output lot and its content (repeatable); no\n"
+	 "                        element may come out that did not go in\n"
+	 "  --stage NAME          refining, smelting, casting, precursor, cathode,\n"
+	 "                        anode, cell, module, pack, assembly, recycling,\n"
+	 "                        split, merge, concentration, conversion, alloying\n"
+	 "  --facility ID         the signer's facility where it happens\n"
+	 "  --country CC          that facility's country\n"
+	 "  --value-added-cents N the step's value added, in US cents\n"
+	 "  --model MODEL         segregated, controlled-blending or mass-balance\n"
+	 "  --out-value LOT=CENTS the value of an output lot (repeatable)\n"
+	 "  --out-hts LOT=CODE    the HS/HTS code of an output lot (repeatable)\n",
+	 true},
+	{"lot", "adjust", cmd_lot_adjust,
+	 "record mass leaving a lot as loss, sample or scrap",
+	 "--key FILE --lot ID --mass-g N --kind loss|sample|scrap [--reason TEXT]",
+	 "  --lot ID              the lot, in the signer's custody\n"
+	 "  --mass-g N            the mass removed, in whole grams\n"
+	 "  --kind KIND           loss, sample or scrap\n"
+	 "  --reason TEXT         why, recorded in the event\n",
+	 true},
+	{"lot", "attest", cmd_lot_attest,
+	 "attach an auditor's certification or finding to a lot, actor or facility",
+	 "--key FILE --target lot|actor|facility --id ID [--owner ACTOR] --scheme NAME --result TEXT (--doc FILE | --doc-sha256 HEX) [options]",
+	 "  --target KIND         lot, actor or facility\n"
+	 "  --id ID               the lot, actor or facility attested\n"
+	 "  --owner ACTOR         for a facility: the actor it belongs to\n"
+	 "  --scheme NAME         IRMA, Copper Mark, RMI, TSM, ...\n"
+	 "  --result TEXT         the level or finding\n"
+	 "  --doc FILE            the report; its SHA-256 is recorded (- for stdin)\n"
+	 "  --doc-sha256 HEX      or the report's SHA-256 itself\n"
+	 "  --valid-from DATE     YYYY-MM-DD, from midnight UTC\n"
+	 "  --valid-until DATE    YYYY-MM-DD, through the end of that day UTC\n",
+	 true},
+	{"lot", "show", cmd_lot_show,
+	 "show a lot as the ledger knows it now",
+	 "ID [--json]",
+	 NULL,
+	 false},
+	{"lot", "history", cmd_lot_history,
+	 "list the entries about a lot: SEQ TIME TYPE SUMMARY",
+	 "ID [--json]",
+	 NULL,
+	 false},
+	{"lot", "list", cmd_lot_list,
+	 "list lots: id, material, remaining mass, status, custodian",
+	 "[--custodian ACTOR] [--status active|in-transit|consumed] [--json]",
+	 "  --custodian ACTOR   only lots held by (or shipped by) this actor\n"
+	 "  --status STATUS     only active, in-transit or consumed lots\n",
+	 false},
+	{"trace", NULL, cmd_trace,
+	 "show a lot's ancestry back to the lots registered at their origin",
+	 "LOT [--format tree|json|dot] [--json]",
+	 "  --format FORMAT   tree (default), json, or dot for Graphviz;\n"
+	 "                    --json is --format json\n",
+	 false},
+	{"share", NULL, cmd_share,
+	 "compute a lot's sourced shares under a policy",
+	 "LOT [--policy NAME | --policy-file FILE] [--year Y] [--date YYYY-MM-DD] [--json]",
+	 "  --policy NAME       usmca (default), ira-30d, feoc, eu-battery, aim\n"
+	 "  --policy-file FILE  a policy of your own (JSON, as under policies/)\n"
+	 "  --year Y            the year whose thresholds apply (default: this year)\n"
+	 "  --date YYYY-MM-DD   date acquired or placed in service\n",
+	 false},
 	{"sign", NULL, cmd_sign,
 	 "sign an event offline, to mledger submit elsewhere",
 	 "GROUP VERB [args] [-o FILE]",
@@ -112,8 +207,32 @@ static const struct cli_command commands[] = {
 	 false},
 	{"verify", NULL, cmd_verify,
 	 "check the whole ledger: hash chain, signatures, rules and state",
-	 "[--threads N] [--json]",
-	 "  --threads N  signature checks in parallel (default: all cores)\n",
+	 "[--since CHECKPOINT] [--threads N] [--json]",
+	 "  --since FILE  a checkpoint verified before: the entries it covers\n"
+	 "                must still hash to its root; only later signatures\n"
+	 "                are checked (an auditor's daily run)\n"
+	 "  --threads N   signature checks in parallel (default: all cores)\n",
+	 false},
+	{"checkpoint", NULL, cmd_checkpoint,
+	 "sign the Merkle root at the current size (C2SP checkpoint)",
+	 "--key OPERATOR_KEY [-o FILE]",
+	 "  --key FILE      the operator's Ed25519 private key\n"
+	 "  -o, --output F  write the signed note to F (default: stdout)\n",
+	 false},
+	{"vkey", NULL, cmd_vkey,
+	 "print the operator's verifier key (C2SP vkey) for auditors",
+	 "[--json]",
+	 NULL,
+	 false},
+	{"prove", NULL, cmd_prove,
+	 "print the inclusion proof of entry SEQ (RFC 9162)",
+	 "SEQ [--size N] [--json]",
+	 "  --size N   the tree size to prove against (default: now)\n",
+	 false},
+	{"consistency", NULL, cmd_consistency,
+	 "print the consistency proof from tree size OLD to NEW (RFC 9162)",
+	 "OLD NEW [--json]",
+	 NULL,
 	 false},
 	{"help", NULL, cmd_help,
 	 "show this help, or a command's",
@@ -129,9 +248,10 @@ static const char exit_codes[] =
 	"  0  ok\n"
 	"  1  rejected or verification failed: event rejected by a rule, bad\n"
 	"     signature, malformed/non-canonical/oversized event file, verify\n"
-	"     failure, no such entry or actor\n"
+	"     failure, no such entry, actor or lot\n"
 	"  2  usage: unknown command or option, missing or malformed argument,\n"
-	"     bad country code, unknown role or algorithm\n"
+	"     bad country code, mass or content list, unknown role, algorithm,\n"
+	"     stage, model, kind or policy, a policy file that is not valid\n"
 	"  3  storage or I/O: cannot read or write a file, no ledger at DIR,\n"
 	"     ledger locked, out of memory\n";
 

@@ -14,7 +14,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/mledger-cli.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 export MLEDGER_DIR="$WORK/ledger"
-unset MLEDGER_LEDGER 2>/dev/null || true
+
+# The interpreter itself, not a version manager's shim: the tests call it
+# often, and a shim can cost a second per call.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
+python3() {
+	"$PYTHON" "$@"
+}
 
 # Results of the last `run`.
 rc=0
