@@ -167,7 +167,9 @@ json_t *mledger_object_to_json(const msgpack_object *o)
 
 int mledger_json_dump(char **out, json_t *j, bool pretty)
 {
-	size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+	/* 15 significant digits: 0.7 prints as 0.7, not 0.69999999999999996. */
+	size_t flags = JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+		       JSON_REAL_PRECISION(15);
 
 	flags |= pretty ? JSON_INDENT(2) : JSON_COMPACT;
 	*out = json_dumps(j, flags);

@@ -54,6 +54,9 @@ int mledger_lot_history(uint64_t **seqs, size_t *n, mledger_ledger *l,
 
 	*seqs = NULL;
 	*n = 0;
+	if (id[0] == '\0' || strlen(id) > MLEDGER_ID_MAX)
+		return mledger_error_set(MLEDGER_ENOTFOUND,
+					 "no lot %.64s in the ledger", id);
 	if ((error = begin(&st, l)) < 0)
 		return error;
 	if ((rc = mdb_cursor_open(st.txn, st.db->lot_events, &cur)) != 0) {

@@ -144,7 +144,7 @@ static int fill(mledger_trace *t, const mledger_trace_source *src, size_t i)
 	error = src->creator(src->ctx, t->nodes[i].lot, &seq, &ev);
 	if (error == MLEDGER_ENOTFOUND)
 		return mledger_error_set(MLEDGER_ENOTFOUND,
-			"no lot %s in the ledger", t->nodes[i].lot);
+			"no lot %.64s in the ledger", t->nodes[i].lot);
 	if (error < 0)
 		return error;
 	nd = t->nodes[i];
@@ -348,6 +348,9 @@ int mledger_trace_build(mledger_trace **out, mledger_ledger *l,
 	int error, rc;
 
 	*out = NULL;
+	if (lot[0] == '\0' || strlen(lot) > MLEDGER_ID_MAX)
+		return mledger_error_set(MLEDGER_ENOTFOUND,
+					 "no lot %.64s in the ledger", lot);
 	if ((error = mledger_store_begin(&l->store, false, &s.st.txn)) < 0)
 		return error;
 	rc = mdb_cursor_open(s.st.txn, l->store.db.lot_events, &s.history);
