@@ -203,7 +203,7 @@ static void report_text(mledger_buf *b, const mledger_share_report *r)
 		}
 	}
 	if (r->nfeoc > 0) {
-		put(b, "Foreign entity of concern on the chains:\n");
+		put(b, "Foreign entity of concern on the chains (share of the product's element mass through each lot):\n");
 		for (size_t i = 0; i < r->nfeoc; i++) {
 			const feoc_step *f = &r->feoc[i];
 			const mledger_trace_node *n =
