@@ -16,7 +16,7 @@ struct mledger_arena_chunk {
 	alignas(max_align_t) unsigned char data[];
 };
 
-#define CHUNK_MIN 4096u
+#define CHUNK_MIN 1024u
 
 void *mledger_arena_alloc(mledger_arena *arena, size_t size)
 {

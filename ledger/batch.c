@@ -64,14 +64,14 @@ static int add_introduced(mledger_keycache *c, const mledger_event *ev)
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t kid[MLEDGER_KID_BYTES];
-		const mledger_key *k;
 		int error;
 
 		if ((error = mledger_kid_compute(kid, keys[i].alg, keys[i].pub,
 						 keys[i].len)) < 0)
 			return error;
-		/* A key that does not parse is refused by the rules later. */
-		if (mledger_keycache_add(&k, c, kid, &keys[i]) == MLEDGER_ENOMEM)
+		/* Noted, parsed only if it signs; bad bytes are refused by the
+		 * rules when the event that introduces them is applied. */
+		if (mledger_keycache_note(c, kid, &keys[i]) == MLEDGER_ENOMEM)
 			return MLEDGER_ENOMEM;
 	}
 	return 0;

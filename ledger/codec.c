@@ -816,7 +816,8 @@ int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
 	if ((error = mledger_canon_check(data, len, max_len,
 					 MLEDGER_DEPTH_MAX)) < 0)
 		return error;
-	if (!msgpack_zone_init(&doc->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+	/* Small first chunk: an event's objects fit in 2 KiB. */
+	if (!msgpack_zone_init(&doc->zone, 2048)) {
 		memset(doc, 0, sizeof(*doc));
 		return MLEDGER_NOMEM();
 	}

@@ -6,12 +6,16 @@
 
 #include "error_int.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct slot {
 	uint8_t kid[MLEDGER_KID_BYTES];
-	mledger_key *key;        /* NULL: empty slot */
+	bool used;               /* false: empty slot */
+	bool bad;                /* pub does not parse */
+	mledger_pubkey pub;      /* raw key, parsed on first use */
+	mledger_key *key;        /* NULL until parsed */
 } slot;
 
 struct mledger_keycache {
@@ -55,27 +59,48 @@ void mledger_keycache_free(mledger_keycache *c)
 	free(c);
 }
 
-const mledger_key *mledger_keycache_find(const mledger_keycache *c,
-					 const uint8_t kid[MLEDGER_KID_BYTES])
+static slot *lookup(const mledger_keycache *c,
+		    const uint8_t kid[MLEDGER_KID_BYTES])
 {
 	for (size_t i = slot_of(kid, c->cap);; i = (i + 1) & (c->cap - 1)) {
-		const slot *s = &c->slots[i];
+		slot *s = &c->slots[i];
 
-		if (s->key == NULL)
+		if (!s->used)
 			return NULL;
 		if (memcmp(s->kid, kid, MLEDGER_KID_BYTES) == 0)
-			return s->key;
+			return s;
 	}
 }
 
-static void insert(slot *slots, size_t cap, const uint8_t *kid, mledger_key *key)
+/* Parse a slot's key if that has not been done; NULL if it does not parse. */
+static const mledger_key *parsed(slot *s)
+{
+	if (s->key == NULL && !s->bad &&
+	    mledger_key_from_public(&s->key, s->pub.alg, s->pub.pub,
+				    s->pub.len) < 0) {
+		s->key = NULL;
+		s->bad = true;
+	}
+	return s->key;
+}
+
+const mledger_key *mledger_keycache_find(const mledger_keycache *c,
+					 const uint8_t kid[MLEDGER_KID_BYTES])
+{
+	slot *s = lookup(c, kid);
+
+	return s == NULL ? NULL : parsed(s);
+}
+
+static slot *insert(slot *slots, size_t cap, const uint8_t *kid)
 {
 	size_t i = slot_of(kid, cap);
 
-	while (slots[i].key != NULL)
+	while (slots[i].used)
 		i = (i + 1) & (cap - 1);
 	memcpy(slots[i].kid, kid, MLEDGER_KID_BYTES);
-	slots[i].key = key;
+	slots[i].used = true;
+	return &slots[i];
 }
 
 static int grow(mledger_keycache *c)
@@ -86,23 +111,23 @@ static int grow(mledger_keycache *c)
 	if (slots == NULL)
 		return MLEDGER_NOMEM();
 	for (size_t i = 0; i < c->cap; i++)
-		if (c->slots[i].key != NULL)
-			insert(slots, cap, c->slots[i].kid, c->slots[i].key);
+		if (c->slots[i].used)
+			*insert(slots, cap, c->slots[i].kid) = c->slots[i];
 	free(c->slots);
 	c->slots = slots;
 	c->cap = cap;
 	return 0;
 }
 
-int mledger_keycache_add(const mledger_key **out, mledger_keycache *c,
-			 const uint8_t kid[MLEDGER_KID_BYTES],
-			 const mledger_pubkey *pub)
+int mledger_keycache_note(mledger_keycache *c,
+			  const uint8_t kid[MLEDGER_KID_BYTES],
+			  const mledger_pubkey *pub)
 {
 	uint8_t check[MLEDGER_KID_BYTES];
-	mledger_key *key;
+	slot *s;
 	int error;
 
-	if ((*out = mledger_keycache_find(c, kid)) != NULL)
+	if (lookup(c, kid) != NULL)
 		return 0;
 	if ((error = mledger_kid_compute(check, pub->alg, pub->pub, pub->len)) < 0)
 		return error;
@@ -111,11 +136,23 @@ int mledger_keycache_add(const mledger_key **out, mledger_keycache *c,
 					 "key bytes do not match their key id");
 	if ((c->used + 1) * 4 > c->cap * 3 && (error = grow(c)) < 0)
 		return error;
-	if ((error = mledger_key_from_public(&key, pub->alg, pub->pub,
-					     pub->len)) < 0)
-		return error;
-	insert(c->slots, c->cap, kid, key);
+	s = insert(c->slots, c->cap, kid);
+	s->pub = *pub;
 	c->used++;
-	*out = key;
+	return 0;
+}
+
+int mledger_keycache_add(const mledger_key **out, mledger_keycache *c,
+			 const uint8_t kid[MLEDGER_KID_BYTES],
+			 const mledger_pubkey *pub)
+{
+	int error;
+
+	*out = NULL;
+	if ((error = mledger_keycache_note(c, kid, pub)) < 0)
+		return error;
+	if ((*out = mledger_keycache_find(c, kid)) == NULL)
+		return mledger_error_set(MLEDGER_EFORMAT, "not a valid %s key",
+					 mledger_alg_name(pub->alg));
 	return 0;
 }

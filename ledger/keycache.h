@@ -1,9 +1,11 @@
 /*
- * Parsed public keys by key id. Building a key object from raw bytes costs
- * about as much as a signature check, so append and verify keep each key they
- * meet. A kid is a hash of the algorithm and the key bytes, so a cached entry
- * can never be stale: the same kid is always the same key. Whether a key is
- * active is a question for the state, not for this cache.
+ * Public keys by key id, parsed into key objects on first use and kept, so
+ * append and verify parse each signing key once rather than once per event;
+ * keys that are enrolled but never sign are never parsed. A kid is a hash of
+ * the algorithm and the key bytes, so a cached entry can never be stale: the
+ * same kid is always the same key. Whether a key is active is a question for
+ * the state, not for this cache. Not thread-safe: only the calling thread
+ * uses it; worker threads use the key objects it handed out.
  */
 #ifndef MLEDGER_KEYCACHE_H
 #define MLEDGER_KEYCACHE_H
@@ -26,5 +28,14 @@ const mledger_key *mledger_keycache_find(const mledger_keycache *c,
 int mledger_keycache_add(const mledger_key **out, mledger_keycache *c,
 			 const uint8_t kid[MLEDGER_KID_BYTES],
 			 const mledger_pubkey *pub);
+
+/*
+ * Record pub under kid without parsing it yet: it is parsed the first time
+ * mledger_keycache_find() asks for it, so keys that never sign cost a hash,
+ * not a key object.
+ */
+int mledger_keycache_note(mledger_keycache *c,
+			  const uint8_t kid[MLEDGER_KID_BYTES],
+			  const mledger_pubkey *pub);
 
 #endif

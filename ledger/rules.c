@@ -126,15 +126,13 @@ static int apply_enroll(const mledger_state *st, uint64_t seq,
 {
 	const mledger_actor_record *r = &ev->u.enroll.subject;
 	uint8_t kids[MLEDGER_KEYS_MAX][MLEDGER_KID_BYTES];
-	mledger_actor_state *existing = NULL;
 	int error;
 
 	if (!may_register_actors(signer->pub.record.roles))
 		return mledger_error_set(MLEDGER_EROLE,
 			"actor %s may not sign actor.enroll: it needs the operator or registrar role",
 			ev->actor);
-	error = mledger_state_actor_get(&existing, st, r->id);
-	mledger_actor_state_free(existing);
+	error = mledger_state_actor_exists(st, r->id);
 	if (error == 0)
 		return mledger_error_set(MLEDGER_EEXISTS,
 			"actor %s is already enrolled", r->id);

@@ -191,6 +191,13 @@ fail:
 	return damaged(what);
 }
 
+int mledger_state_actor_exists(const mledger_state *st, const char *id)
+{
+	MDB_val v;
+
+	return get(&v, st, st->db->actors, id, strlen(id));
+}
+
 void mledger_actor_state_free(mledger_actor_state *a)
 {
 	if (a == NULL)

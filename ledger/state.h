@@ -46,6 +46,9 @@ int mledger_state_actor_get(mledger_actor_state **out, const mledger_state *st,
 			    const char *id);
 void mledger_actor_state_free(mledger_actor_state *a);
 
+/* 0 if actor id is enrolled, MLEDGER_ENOTFOUND if not; nothing decoded. */
+int mledger_state_actor_exists(const mledger_state *st, const char *id);
+
 /* Store an actor: record, enrolled, revoked and the kid list. */
 int mledger_state_actor_put(const mledger_state *st,
 			    const mledger_actor_record *record,
