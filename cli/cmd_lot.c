@@ -881,8 +881,6 @@ int cmd_lot_show(int argc, char **argv)
 		return rc == CLI_GETOPT_HELP ? CLI_OK : rc;
 	if ((rc = cli_open_ledger(&ledger, true)) != CLI_OK)
 		return rc;
-	if ((rc = cli_check_lot_id(id)) != CLI_OK)
-		goto done;
 	if ((err = mledger_lot_get(&lot, ledger, id)) < 0) {
 		rc = cli_lib_error(err, NULL);
 		goto done;
@@ -912,8 +910,6 @@ int cmd_lot_history(int argc, char **argv)
 		return rc == CLI_GETOPT_HELP ? CLI_OK : rc;
 	if ((rc = cli_open_ledger(&ledger, true)) != CLI_OK)
 		return rc;
-	if ((rc = cli_check_lot_id(id)) != CLI_OK)
-		goto done;
 	if ((err = mledger_lot_history(&seqs, &count, ledger, id)) < 0) {
 		rc = cli_lib_error(err, NULL);
 		goto done;

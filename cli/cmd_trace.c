@@ -39,8 +39,6 @@ static int build_trace(mledger_trace **out, mledger_ledger **ledger,
 
 	if ((rc = cli_open_ledger(ledger, true)) != CLI_OK)
 		return rc;
-	if ((rc = cli_check_lot_id(lot)) != CLI_OK)
-		return rc;
 	if ((err = mledger_trace_build(out, *ledger, lot)) < 0)
 		return cli_lib_error(err, NULL);
 	return CLI_OK;

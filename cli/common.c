@@ -496,16 +496,6 @@ int cli_open_ledger(mledger_ledger **out, bool read_only)
 	return CLI_OK;
 }
 
-int cli_check_lot_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n > 0 && n <= MLEDGER_ID_MAX)
-		return CLI_OK;
-	cli_error("no lot '%.*s' in the ledger", MLEDGER_ID_MAX, id);
-	return CLI_REJECTED;
-}
-
 /* ---- output ------------------------------------------------------------ */
 
 void cli_format_time(char out[CLI_TIME_MAX], uint64_t t)

@@ -241,14 +241,6 @@ const char *cli_ledger_dir(void);
  */
 int cli_open_ledger(mledger_ledger **out, bool read_only);
 
-/*
- * CLI_OK if id could name a lot (1 to MLEDGER_ID_MAX bytes); otherwise
- * prints "no lot ... in the ledger", as for any unknown lot, and returns
- * CLI_REJECTED. Queries check this before asking the library, whose
- * history and trace lookups take an empty id for a storage fault.
- */
-int cli_check_lot_id(const char *id);
-
 /* ---- output ------------------------------------------------------------ */
 
 #define CLI_TIME_MAX 32
