@@ -1102,22 +1102,3 @@ int mledger_get_map_opt(const msgpack_object **out, const msgpack_object *map,
 {
 	return field(out, map, key, what, MSGPACK_OBJECT_MAP, "a map", false);
 }
-
-char *mledger_strndup(const char *s, size_t len)
-{
-	char *p;
-
-	if (len == SIZE_MAX) {
-		MLEDGER_NOMEM();
-		return NULL;
-	}
-	p = malloc(len + 1);
-	if (p == NULL) {
-		MLEDGER_NOMEM();
-		return NULL;
-	}
-	if (len > 0)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}

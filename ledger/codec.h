@@ -165,7 +165,4 @@ int mledger_get_map(const msgpack_object **out, const msgpack_object *map,
 int mledger_get_map_opt(const msgpack_object **out, const msgpack_object *map,
 			const char *key, const char *what);
 
-/* Copy a borrowed string into a NUL-terminated malloc'd one. */
-char *mledger_strndup(const char *s, size_t len);
-
 #endif

@@ -275,9 +275,8 @@ int mledger_ledger_foreach(mledger_ledger *l, uint64_t from, uint64_t to,
 	return error;
 }
 
-/* Run fn on a read-only state snapshot of the ledger. */
-static int with_state(mledger_ledger *l,
-		      int (*fn)(const mledger_state *st, void *ctx), void *ctx)
+int mledger_with_state(mledger_ledger *l,
+		       int (*fn)(const mledger_state *st, void *ctx), void *ctx)
 {
 	mledger_state st;
 	MDB_txn *txn;
@@ -320,7 +319,7 @@ int mledger_actor_get(mledger_actor **out, mledger_ledger *l, const char *id)
 	if (strlen(id) > MLEDGER_ID_MAX)
 		return mledger_error_set(MLEDGER_ENOTFOUND,
 					 "no actor %.64s... in the ledger", id);
-	error = with_state(l, actor_lookup, &q);
+	error = mledger_with_state(l, actor_lookup, &q);
 	if (error < 0) {
 		mledger_actor_state_free(q.found);
 		return error;
@@ -362,7 +361,7 @@ int mledger_actor_by_kid(char **out, mledger_ledger *l,
 			 const uint8_t kid[MLEDGER_KID_BYTES])
 {
 	kid_query q = {kid, NULL};
-	int error = with_state(l, kid_lookup, &q);
+	int error = mledger_with_state(l, kid_lookup, &q);
 
 	*out = q.owner;
 	return error;
@@ -417,7 +416,7 @@ int mledger_actor_keys(mledger_actor_key **out, size_t *n, mledger_ledger *l,
 	if (strlen(id) > MLEDGER_ID_MAX)
 		return mledger_error_set(MLEDGER_ENOTFOUND,
 					 "no actor %.64s... in the ledger", id);
-	if ((error = with_state(l, keys_lookup, &q)) < 0) {
+	if ((error = mledger_with_state(l, keys_lookup, &q)) < 0) {
 		free(q.keys);
 		return error;
 	}

@@ -5,6 +5,7 @@
 #include "mledger/ledger.h"
 
 #include "keycache.h"
+#include "state.h"
 #include "store.h"
 
 struct mledger_ledger {
@@ -23,6 +24,11 @@ int mledger_entry_encode(uint8_t **out, size_t *out_len, uint64_t seq,
 /* Number of entries and hash of the last one, within txn. */
 int mledger_store_head(uint64_t *size, uint8_t hash[MLEDGER_HASH_BYTES],
 		       const mledger_store *s, MDB_txn *txn);
+
+/* Run fn on a read-only snapshot of the ledger's state (one read txn). */
+int mledger_with_state(mledger_ledger *ledger,
+		       int (*fn)(const mledger_state *st, void *ctx),
+		       void *ctx);
 
 /* The C2SP checkpoint text "origin\nsize\nbase64(root)\n" (*out malloc'd). */
 int mledger_checkpoint_text(char **out, const char *origin, uint64_t size,

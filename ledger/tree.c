@@ -260,20 +260,6 @@ int mledger_tree_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 
 #include "ledger_int.h"
 
-typedef int (*tree_fn)(const mledger_state *st, void *ctx);
-
-static int with_tree(mledger_ledger *l, tree_fn fn, void *ctx)
-{
-	mledger_state st = {NULL, &l->store.db};
-	int error;
-
-	if ((error = mledger_store_begin(&l->store, false, &st.txn)) < 0)
-		return error;
-	error = fn(&st, ctx);
-	mdb_txn_abort(st.txn);
-	return error;
-}
-
 typedef struct proof_query {
 	uint64_t a, b;
 	uint8_t *root;
@@ -307,7 +293,7 @@ int mledger_ledger_root(uint8_t out[MLEDGER_HASH_BYTES], mledger_ledger *l,
 {
 	proof_query q = {size, 0, out, NULL, NULL};
 
-	return with_tree(l, do_root, &q);
+	return mledger_with_state(l, do_root, &q);
 }
 
 int mledger_prove_inclusion(uint8_t (**proof)[MLEDGER_HASH_BYTES], size_t *n,
@@ -315,7 +301,7 @@ int mledger_prove_inclusion(uint8_t (**proof)[MLEDGER_HASH_BYTES], size_t *n,
 {
 	proof_query q = {index, size, NULL, proof, n};
 
-	return with_tree(l, do_inclusion, &q);
+	return mledger_with_state(l, do_inclusion, &q);
 }
 
 int mledger_prove_consistency(uint8_t (**proof)[MLEDGER_HASH_BYTES],
@@ -324,5 +310,5 @@ int mledger_prove_consistency(uint8_t (**proof)[MLEDGER_HASH_BYTES],
 {
 	proof_query q = {old_size, new_size, NULL, proof, n};
 
-	return with_tree(l, do_consistency, &q);
+	return mledger_with_state(l, do_consistency, &q);
 }

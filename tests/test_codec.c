@@ -1220,18 +1220,3 @@ Test(access, doc_parse_failures_leave_a_freeable_doc)
 		     MLEDGER_ETOOBIG);
 	mledger_doc_free(&doc);
 }
-
-Test(access, strndup)
-{
-	char *s = mledger_strndup("abcdef", 3);
-
-	cr_assert_not_null(s);
-	cr_expect_str_eq(s, "abc");
-	free(s);
-	s = mledger_strndup(NULL, 0);
-	cr_assert_not_null(s);
-	cr_expect_str_eq(s, "");
-	free(s);
-	cr_expect_null(mledger_strndup("x", SIZE_MAX));
-	cr_expect_eq(mledger_error_code(), MLEDGER_ENOMEM);
-}
