@@ -113,10 +113,42 @@ done:
 	return rc;
 }
 
-/* mledger key show FILE [--json] */
+/*
+ * The C2SP vkey of key under the ledger's origin: name is --origin, else
+ * the origin of the ledger at --ledger / $MLEDGER_DIR, so an operator can
+ * print the key auditors should trust with or without the ledger at hand.
+ */
+static int print_vkey(const mledger_key *key, const char *origin,
+		      const char *path)
+{
+	mledger_ledger *ledger = NULL;
+	char *vkey = NULL;
+	int err, rc;
+
+	if (origin == NULL) {
+		if ((rc = cli_open_ledger(&ledger, true)) != CLI_OK)
+			return rc;
+		origin = mledger_ledger_origin(ledger);
+	}
+	if ((err = mledger_note_vkey(&vkey, origin, key)) < 0)
+		rc = cli_lib_error(err, path);
+	else if (cli.json)
+		rc = cli_print_json(json_pack("{s:s, s:s}", "origin", origin,
+					      "vkey", vkey));
+	else
+		rc = printf("%s\n", vkey) < 0 ? CLI_STORAGE : CLI_OK;
+	free(vkey);
+	mledger_ledger_close(ledger);
+	return rc;
+}
+
+/* mledger key show FILE [--vkey [--origin NAME]] [--json] */
 int cmd_key_show(int argc, char **argv)
 {
+	enum { OPT_VKEY = OPT_FIRST_LOCAL, OPT_ORIGIN };
 	static const struct option opts[] = {
+		{"vkey", no_argument, NULL, OPT_VKEY},
+		{"origin", required_argument, NULL, OPT_ORIGIN},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -126,12 +158,18 @@ int cmd_key_show(int argc, char **argv)
 	uint8_t pub[MLEDGER_PUBKEY_MAX];
 	char pubhex[2 * MLEDGER_PUBKEY_MAX + 1];
 	size_t publen = 0;
-	const char *path, *alg;
-	bool priv;
+	const char *path, *alg, *origin = NULL;
+	bool priv, vkey = false;
 	int c, err, rc;
 
 	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
 		switch (c) {
+		case OPT_VKEY:
+			vkey = true;
+			break;
+		case OPT_ORIGIN:
+			origin = optarg;
+			break;
 		case CLI_GETOPT_HELP:
 			return CLI_OK;
 		default:
@@ -143,10 +181,16 @@ int cmd_key_show(int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_usage_error("unexpected argument '%s'",
 				       argv[optind + 1]);
+	if (origin != NULL && !vkey)
+		return cli_usage_error("--origin goes with --vkey");
 	path = argv[optind];
 
 	if ((rc = cli_load_key(&key, path, false)) != CLI_OK)
 		return rc;
+	if (vkey) {
+		rc = print_vkey(key, origin, path);
+		goto done;
+	}
 	if ((err = mledger_key_id(kid, key)) < 0 ||
 	    (err = mledger_key_public(pub, &publen, key)) < 0) {
 		rc = cli_lib_error(err, path);

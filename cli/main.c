@@ -41,9 +41,10 @@ static const struct cli_command commands[] = {
 	 "  --alg ALG   ed25519 (default) or p256\n",
 	 false},
 	{"key", "show", cmd_key_show,
-	 "show a key file's algorithm, kid and public key",
-	 "FILE [--json]",
-	 NULL,
+	 "show a key file's algorithm, kid and public key, or its vkey",
+	 "FILE [--vkey [--origin NAME]] [--json]",
+	 "  --vkey          print the C2SP verifier key auditors trust (Ed25519)\n"
+	 "  --origin NAME   the key name for --vkey (default: the ledger's origin)\n",
 	 false},
 	{"actor", "enroll", cmd_actor_enroll,
 	 "enrol an actor (signed by an operator or registrar)",

@@ -13,6 +13,17 @@ ok init --origin proofs.example/ledger --operator-key op.key
 ok vkey
 vkey=$out
 assert_contains "$vkey" "proofs.example/ledger+" "vkey"
+# The same key from the key file: under the ledger's origin, or a named one.
+ok key show op.key.pub --vkey
+assert_eq "$out" "$vkey" "key show --vkey"
+ok key show op.key --vkey --origin proofs.example/ledger
+assert_eq "$out" "$vkey" "key show --vkey --origin"
+ok key show op.key --vkey --origin other.example/log
+assert_contains "$out" "other.example/log+" "key show --vkey under another name"
+expect_exit 2 key show op.key --origin proofs.example/ledger
+assert_one_line_error
+expect_exit 2 key show op.key --vkey --origin "has space"
+assert_one_line_error
 
 ok checkpoint --key op.key -o cp1.txt
 cp1=$(cat cp1.txt)
