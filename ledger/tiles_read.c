@@ -392,9 +392,7 @@ static int open_by_genesis(char **text, mledger_tiles *t, const char *note,
 			"entry 0 is not a ledger.genesis event");
 		goto done;
 	}
-	error = mledger_error_set(MLEDGER_EBADSIG,
-		"checkpoint: not signed by an Ed25519 key the genesis entry gives the operator %s",
-		g->u.genesis.operator_.id);
+	error = MLEDGER_EBADSIG;
 	for (size_t i = 0; i < g->u.genesis.operator_.nkeys; i++) {
 		const mledger_pubkey *pk = &g->u.genesis.operator_.keys[i];
 		mledger_key *key = NULL;
@@ -414,8 +412,12 @@ static int open_by_genesis(char **text, mledger_tiles *t, const char *note,
 		}
 		free(vkey);
 	}
-	if (error < 0)
+	if (error < 0) {
+		mledger_error_set(MLEDGER_EBADSIG,
+			"checkpoint: not signed by an Ed25519 key the genesis entry gives the operator %s",
+			g->u.genesis.operator_.id);
 		goto done;
+	}
 	if ((error = mledger_checkpoint_parse(&t->cp, *text)) < 0)
 		goto done;
 	if (strcmp(t->cp.origin, g->u.genesis.origin) != 0) {
