@@ -9,10 +9,13 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_THREADS = OPT_FIRST_LOCAL,
 	OPT_SINCE,
+	OPT_TILES,
+	OPT_TRUST,
 };
 
 /*
@@ -59,12 +62,92 @@ static const char *without_entry_prefix(const char *msg, uint64_t seq)
 	return msg;
 }
 
-/* mledger verify [--since CHECKPOINT] [--threads N] [--json] */
+/*
+ * verify --tiles DIR: the log served as static tiles, with no ledger. The
+ * checkpoint is trusted under --trust (a public key file or a C2SP vkey),
+ * else under the operator key the genesis entry names, and the output says
+ * which.
+ */
+static int verify_tiles(const char *dir, const char *trust,
+			mledger_verify_opts *vopts)
+{
+	mledger_tiles_open_opts topts = MLEDGER_TILES_OPEN_OPTS_INIT;
+	mledger_verify_result res = {0, false, 0};
+	mledger_tiles *tiles = NULL;
+	mledger_key *key = NULL;
+	struct cli_progress progress;
+	int err, rc = CLI_OK;
+
+	if (trust != NULL && access(trust, F_OK) == 0) {
+		if ((rc = cli_load_key(&key, trust, false)) != CLI_OK)
+			return rc;
+		topts.key = key;
+	} else if (trust != NULL) {
+		if (strchr(trust, '+') == NULL) {
+			rc = cli_usage_error("--trust '%s': neither a key file nor a vkey",
+					     trust);
+			goto done;
+		}
+		topts.vkey = trust;
+	}
+	if ((err = mledger_tiles_open(&tiles, dir, &topts)) < 0) {
+		rc = cli_lib_error(err, dir);
+		goto done;
+	}
+	cli_progress_start(&progress, "verifying");
+	vopts->progress = cli_progress_cb;
+	vopts->progress_ctx = &progress;
+	err = mledger_tiles_verify(&res, tiles, vopts);
+	cli_progress_end(&progress);
+	if (err < 0 && !res.failed) {
+		rc = cli_lib_error(err, "verify");
+		goto done;
+	}
+	if (cli.json) {
+		json_t *j = json_pack("{s:b, s:I, s:s, s:s}", "ok", err == 0,
+			"entries", (json_int_t)res.entries,
+			"vkey", mledger_tiles_vkey(tiles),
+			"trusted", mledger_tiles_key_from_genesis(tiles) ?
+				   "genesis" : "given");
+
+		if (err < 0) {
+			json_object_set_new(j, "bad_seq",
+					    json_integer((json_int_t)res.bad_seq));
+			json_object_set_new(j, "code",
+					    json_string(mledger_strerror(err)));
+			json_object_set_new(j, "error",
+					    json_string(mledger_error_last()));
+		}
+		rc = cli_print_json(j);
+		if (rc == CLI_OK && err < 0)
+			rc = CLI_REJECTED;
+		goto done;
+	}
+	if (err < 0) {
+		cli_error("verify failed: %s", mledger_error_last());
+		rc = CLI_REJECTED;
+		goto done;
+	}
+	printf("verified %" PRIu64 " entries from the tiles in %s: hash chain, signatures, rules, hash tiles and checkpoint root OK\n",
+	       res.entries, dir);
+	printf("checkpoint signed by %s (%s)\n", mledger_tiles_vkey(tiles),
+	       mledger_tiles_key_from_genesis(tiles)
+	       ? "the operator key named by the genesis entry: pass --trust to pin it"
+	       : "the trusted key");
+done:
+	mledger_tiles_free(tiles);
+	mledger_key_free(key);
+	return rc;
+}
+
+/* mledger verify [--since CHECKPOINT | --tiles DIR [--trust KEY]] ... */
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"since", required_argument, NULL, OPT_SINCE},
+		{"tiles", required_argument, NULL, OPT_TILES},
+		{"trust", required_argument, NULL, OPT_TRUST},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -73,7 +156,7 @@ int cmd_verify(int argc, char **argv)
 	mledger_ledger *ledger = NULL;
 	struct cli_progress progress;
 	mledger_checkpoint cp;
-	const char *since = NULL;
+	const char *since = NULL, *tiles = NULL, *trust = NULL;
 	uint64_t threads;
 	int c, err, rc;
 
@@ -92,12 +175,24 @@ int cmd_verify(int argc, char **argv)
 		case OPT_SINCE:
 			since = optarg;
 			break;
+		case OPT_TILES:
+			tiles = optarg;
+			break;
+		case OPT_TRUST:
+			trust = optarg;
+			break;
 		default:
 			return CLI_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (trust != NULL && tiles == NULL)
+		return cli_usage_error("--trust goes with --tiles");
+	if (tiles != NULL && since != NULL)
+		return cli_usage_error("--since and --tiles do not go together");
+	if (tiles != NULL)
+		return verify_tiles(tiles, trust, &vopts);
 	if ((rc = cli_open_ledger(&ledger, true)) != CLI_OK)
 		return rc;
 	if (since != NULL) {

@@ -102,6 +102,7 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_vkey(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 
 /* ---- command table (main.c) ------------------------------------------- */
 

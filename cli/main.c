@@ -208,10 +208,14 @@ static const struct cli_command commands[] = {
 	 false},
 	{"verify", NULL, cmd_verify,
 	 "check the whole ledger: hash chain, signatures, rules and state",
-	 "[--since CHECKPOINT] [--threads N] [--json]",
+	 "[--since CHECKPOINT | --tiles DIR [--trust KEY]] [--threads N] [--json]",
 	 "  --since FILE  a checkpoint verified before: the entries it covers\n"
 	 "                must still hash to its root; only later signatures\n"
 	 "                are checked (an auditor's daily run)\n"
+	 "  --tiles DIR   verify the log served as tlog-tiles in DIR, with no\n"
+	 "                ledger: entries, rules, hash tiles, checkpoint root\n"
+	 "  --trust KEY   with --tiles: the checkpoint's key (public key file\n"
+	 "                or C2SP vkey); default: the genesis entry's operator\n"
 	 "  --threads N   signature checks in parallel (default: all cores)\n",
 	 false},
 	{"checkpoint", NULL, cmd_checkpoint,
@@ -234,6 +238,12 @@ static const struct cli_command commands[] = {
 	 "print the consistency proof from tree size OLD to NEW (RFC 9162)",
 	 "OLD NEW [--json]",
 	 NULL,
+	 false},
+	{"tiles", NULL, cmd_tiles,
+	 "write the log as static C2SP tlog-tiles for any web server",
+	 "DIR [--key OPERATOR_KEY] [--json]",
+	 "  --key FILE  sign a new checkpoint if the latest does not cover the\n"
+	 "              ledger (default: publish the latest checkpoint)\n",
 	 false},
 	{"help", NULL, cmd_help,
 	 "show this help, or a command's",

@@ -6,6 +6,7 @@
  */
 #include "mledger/note.h"
 #include "mledger/proof.h"
+#include "mledger/tiles.h"
 
 #include "ledger_int.h"
 #include "state.h"
@@ -105,6 +106,53 @@ int mledger_checkpoint_make(char **note, mledger_ledger *l,
 		mdb_txn_abort(st.txn);
 	free(text);
 	if (error < 0) {
+		free(*note);
+		*note = NULL;
+	}
+	return error;
+}
+
+typedef struct latest_query {
+	char **note;
+	uint64_t *size;
+} latest_query;
+
+/* The checkpoints database is keyed by big-endian size: the last is newest. */
+static int do_latest(const mledger_state *st, void *ctx)
+{
+	latest_query *q = ctx;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(st->txn, st->db->checkpoints, &cur)) != 0)
+		return mledger_store_error(rc, "reading checkpoints");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return mledger_error_set(MLEDGER_ENOTFOUND,
+			"no checkpoint has been made; run mledger checkpoint --key OPERATOR_KEY");
+	if (rc != 0)
+		return mledger_store_error(rc, "reading checkpoints");
+	if (k.mv_size != 8 || v.mv_size > MLEDGER_NOTE_MAX)
+		return mledger_error_set(MLEDGER_EIO,
+					 "a stored checkpoint is malformed");
+	if ((*q->note = malloc(v.mv_size + 1)) == NULL)
+		return MLEDGER_NOMEM();
+	memcpy(*q->note, v.mv_data, v.mv_size);
+	(*q->note)[v.mv_size] = '\0';
+	*q->size = mledger_be64_get(k.mv_data);
+	return 0;
+}
+
+int mledger_checkpoint_latest(char **note, uint64_t *size, mledger_ledger *l)
+{
+	latest_query q = {note, size};
+	int error;
+
+	*note = NULL;
+	*size = 0;
+	if ((error = mledger_with_state(l, do_latest, &q)) < 0) {
 		free(*note);
 		*note = NULL;
 	}

@@ -4,7 +4,9 @@
  * and index (eight bytes, big-endian). Appending entry n stores its leaf and,
  * while n is the right child of its parent, the parent: one hash on average.
  * Any other subtree hash, and so any root or proof (RFC 9162 sections 2.1.1,
- * 2.1.3.1 and 2.1.4.1), is combined from the stored complete ones.
+ * 2.1.3.1 and 2.1.4.1), is combined from the stored complete ones. The
+ * combining works on any source of complete-subtree hashes (mledger_nodes),
+ * so proofs from static tiles (tiles_read.c) share it.
  */
 #include "tree.h"
 
@@ -19,8 +21,8 @@ static void node_key(uint8_t key[9], unsigned level, uint64_t index)
 	mledger_be64_put(key + 1, index);
 }
 
-static int get_node(uint8_t out[MLEDGER_HASH_BYTES], const mledger_state *st,
-		    unsigned level, uint64_t index)
+int mledger_tree_node(uint8_t out[MLEDGER_HASH_BYTES], const mledger_state *st,
+		      unsigned level, uint64_t index)
 {
 	uint8_t key[9];
 	MDB_val k = {sizeof(key), key}, v;
@@ -61,7 +63,7 @@ int mledger_tree_append(const mledger_state *st, uint64_t seq,
 	if ((error = put_node(st, 0, seq, h)) < 0)
 		return error;
 	while (index & 1) {
-		if ((error = get_node(left, st, level, index - 1)) < 0)
+		if ((error = mledger_tree_node(left, st, level, index - 1)) < 0)
 			return error;
 		mledger_node_hash(h, left, h);
 		level++;
@@ -82,7 +84,7 @@ static uint64_t split_point(uint64_t n)
 }
 
 /* MTH of entries [start, end), end > start. */
-static int mth(uint8_t out[MLEDGER_HASH_BYTES], const mledger_state *st,
+static int mth(uint8_t out[MLEDGER_HASH_BYTES], const mledger_nodes *st,
 	       uint64_t start, uint64_t end)
 {
 	uint64_t n = end - start, k;
@@ -94,7 +96,7 @@ static int mth(uint8_t out[MLEDGER_HASH_BYTES], const mledger_state *st,
 
 		while ((1ull << level) < n)
 			level++;
-		return get_node(out, st, level, start >> level);
+		return st->get(out, st->ctx, level, start >> level);
 	}
 	k = split_point(n);
 	if ((error = mth(l, st, start, start + k)) < 0 ||
@@ -126,14 +128,36 @@ static int check_size(const mledger_state *st, uint64_t size)
 	return 0;
 }
 
-int mledger_tree_hash(uint8_t out[MLEDGER_HASH_BYTES],
-		      const mledger_state *st, uint64_t size)
+static int state_node(uint8_t out[MLEDGER_HASH_BYTES], void *ctx,
+		      unsigned level, uint64_t index)
+{
+	return mledger_tree_node(out, ctx, level, index);
+}
+
+/* The stored tree of st as a node source. */
+static mledger_nodes state_nodes(const mledger_state *st)
+{
+	mledger_nodes n = {state_node, (void *)st};
+
+	return n;
+}
+
+int mledger_nodes_root(uint8_t out[MLEDGER_HASH_BYTES],
+		       const mledger_nodes *nodes, uint64_t size)
 {
 	if (size == 0) {
 		mledger_sha256(out, (const uint8_t *)"", 0);
 		return 0;
 	}
-	return mth(out, st, 0, size);
+	return mth(out, nodes, 0, size);
+}
+
+int mledger_tree_hash(uint8_t out[MLEDGER_HASH_BYTES],
+		      const mledger_state *st, uint64_t size)
+{
+	mledger_nodes n = state_nodes(st);
+
+	return mledger_nodes_root(out, &n, size);
 }
 
 int mledger_tree_root_at(uint8_t out[MLEDGER_HASH_BYTES],
@@ -151,7 +175,7 @@ typedef struct path {
 	size_t n;
 } path;
 
-static int path_add(path *p, const mledger_state *st, uint64_t start,
+static int path_add(path *p, const mledger_nodes *st, uint64_t start,
 		    uint64_t end)
 {
 	if (p->n == MLEDGER_PROOF_MAX)
@@ -160,7 +184,7 @@ static int path_add(path *p, const mledger_state *st, uint64_t start,
 }
 
 /* PATH(m, D[start:end]) of RFC 9162 2.1.3.1, hashes appended leaf first. */
-static int inclusion(path *p, const mledger_state *st, uint64_t m,
+static int inclusion(path *p, const mledger_nodes *st, uint64_t m,
 		     uint64_t start, uint64_t end)
 {
 	uint64_t k;
@@ -180,7 +204,7 @@ static int inclusion(path *p, const mledger_state *st, uint64_t m,
 }
 
 /* SUBPROOF(m, D[start:end], b) of RFC 9162 2.1.4.1. */
-static int subproof(path *p, const mledger_state *st, uint64_t m,
+static int subproof(path *p, const mledger_nodes *st, uint64_t m,
 		    uint64_t start, uint64_t end, bool b)
 {
 	uint64_t n = end - start, k;
@@ -206,9 +230,9 @@ static int path_new(path *p)
 	return p->h ? 0 : MLEDGER_NOMEM();
 }
 
-int mledger_tree_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
-			   const mledger_state *st, uint64_t index,
-			   uint64_t size)
+int mledger_nodes_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			    const mledger_nodes *nodes, uint64_t index,
+			    uint64_t size)
 {
 	path p;
 	int error;
@@ -219,9 +243,9 @@ int mledger_tree_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 		return mledger_error_set(MLEDGER_EINVAL,
 			"entry %llu is not in a tree of %llu entries",
 			(unsigned long long)index, (unsigned long long)size);
-	if ((error = check_size(st, size)) < 0 || (error = path_new(&p)) < 0)
+	if ((error = path_new(&p)) < 0)
 		return error;
-	if ((error = inclusion(&p, st, index, 0, size)) < 0) {
+	if ((error = inclusion(&p, nodes, index, 0, size)) < 0) {
 		free(p.h);
 		return error;
 	}
@@ -230,9 +254,9 @@ int mledger_tree_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 	return 0;
 }
 
-int mledger_tree_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
-			     const mledger_state *st, uint64_t old_size,
-			     uint64_t new_size)
+int mledger_nodes_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			      const mledger_nodes *nodes, uint64_t old_size,
+			      uint64_t new_size)
 {
 	path p;
 	int error;
@@ -244,16 +268,44 @@ int mledger_tree_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 			"the old size %llu is larger than the new %llu",
 			(unsigned long long)old_size,
 			(unsigned long long)new_size);
-	if ((error = check_size(st, new_size)) < 0 || (error = path_new(&p)) < 0)
+	if ((error = path_new(&p)) < 0)
 		return error;
 	if (old_size > 0 && old_size < new_size &&
-	    (error = subproof(&p, st, old_size, 0, new_size, true)) < 0) {
+	    (error = subproof(&p, nodes, old_size, 0, new_size, true)) < 0) {
 		free(p.h);
 		return error;
 	}
 	*out = p.h;
 	*n = p.n;
 	return 0;
+}
+
+int mledger_tree_inclusion(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			   const mledger_state *st, uint64_t index,
+			   uint64_t size)
+{
+	mledger_nodes nodes = state_nodes(st);
+	int error;
+
+	*out = NULL;
+	*n = 0;
+	if (index < size && (error = check_size(st, size)) < 0)
+		return error;
+	return mledger_nodes_inclusion(out, n, &nodes, index, size);
+}
+
+int mledger_tree_consistency(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
+			     const mledger_state *st, uint64_t old_size,
+			     uint64_t new_size)
+{
+	mledger_nodes nodes = state_nodes(st);
+	int error;
+
+	*out = NULL;
+	*n = 0;
+	if (old_size <= new_size && (error = check_size(st, new_size)) < 0)
+		return error;
+	return mledger_nodes_consistency(out, n, &nodes, old_size, new_size);
 }
 
 /* ---- the public side: proofs from a ledger ---------------------------- */

@@ -4,7 +4,9 @@
  * link checked, every event decoded and its signature checked on all cores,
  * and every event replayed through the append rules into a scratch store
  * built from nothing. At the end the ledger's stored state must equal the
- * replayed state byte for byte.
+ * replayed state byte for byte. The entries come from a source
+ * (verify_int.h): the ledger's entries database here, or static tiles
+ * (tiles_verify.c), which share this engine.
  */
 #include "batch.h"
 #include "codec.h"
@@ -12,6 +14,7 @@
 #include "parallel.h"
 #include "rules.h"
 #include "tree.h"
+#include "verify_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,10 +272,9 @@ static int check_trusted(verifier *vf, const mledger_verify_opts *opts,
 	return 0;
 }
 
-static int open_scratch(verifier *vf)
+static int open_scratch(verifier *vf, uint64_t map_size)
 {
 	const char *tmp = getenv("TMPDIR");
-	MDB_envinfo info;
 	int n;
 
 	n = snprintf(vf->scratch_dir, sizeof(vf->scratch_dir),
@@ -285,10 +287,9 @@ static int open_scratch(verifier *vf)
 			"cannot make a scratch directory for verify in %s",
 			tmp && *tmp ? tmp : "/tmp");
 	}
-	mdb_env_info(vf->l->store.env, &info);
 	return mledger_store_open(&vf->scratch, vf->scratch_dir,
 				  MLEDGER_STORE_CREATE | MLEDGER_STORE_NOSYNC,
-				  info.me_mapsize);
+				  map_size);
 }
 
 static void remove_scratch(verifier *vf)
@@ -305,74 +306,57 @@ static void remove_scratch(verifier *vf)
 	rmdir(vf->scratch_dir);
 }
 
-int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
-		   const mledger_verify_opts *opts)
+int mledger_verify_run(mledger_verify_result *result, mledger_vsource *src,
+		       const mledger_verify_opts *opts)
 {
-	mledger_verify_opts defaults = MLEDGER_VERIFY_OPTS_INIT;
 	verifier vf;
 	vitem *v = NULL;
-	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL;
-	MDB_val k, d;
-	uint64_t total = 0;
-	uint8_t hash[MLEDGER_HASH_BYTES];
-	int error, rc;
+	mledger_ventry *e = NULL;
+	int error;
 
 	memset(result, 0, sizeof(*result));
-	if (opts == NULL)
-		opts = &defaults;
 	memset(&vf, 0, sizeof(vf));
-	vf.l = l;
+	vf.l = src->keys;
 	vf.result = result;
 	vf.threads = opts->threads;
 	vf.trusted = opts->trusted_size;
-	if ((error = open_scratch(&vf)) < 0)
+	if ((error = open_scratch(&vf, src->map_size)) < 0)
 		goto done;
-	if ((v = calloc(CHUNK, sizeof(*v))) == NULL) {
+	if ((v = calloc(CHUNK, sizeof(*v))) == NULL ||
+	    (e = calloc(CHUNK, sizeof(*e))) == NULL) {
 		error = MLEDGER_NOMEM();
 		goto done;
 	}
-	if ((error = mledger_store_begin(&l->store, false, &txn)) < 0 ||
-	    (error = mledger_store_head(&total, hash, &l->store, txn)) < 0)
-		goto done;
-	if ((rc = mdb_cursor_open(txn, l->store.db.entries, &cur)) != 0) {
-		error = mledger_store_error(rc, "reading entries");
-		goto done;
-	}
-	rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
-	while (rc == 0) {
+	for (;;) {
 		size_t n = 0;
 
-		while (rc == 0 && n < CHUNK) {
-			uint64_t key;
-
-			memcpy(&key, k.mv_data, sizeof(key));
-			if (key != vf.expect) {
+		if ((error = src->next(src->ctx, e, CHUNK, &n, result)) < 0)
+			goto done;
+		if (n == 0)
+			break;
+		memset(v, 0, n * sizeof(*v));
+		for (size_t i = 0; i < n; i++) {
+			if (e[i].key != vf.expect) {
 				result->failed = true;
 				result->bad_seq = vf.expect;
 				result->entries = vf.expect;
 				error = mledger_error_set(MLEDGER_ECHAIN,
 					"entry %llu is missing (the next stored entry is %llu)",
 					(unsigned long long)vf.expect,
-					(unsigned long long)key);
+					(unsigned long long)e[i].key);
 				goto done;
 			}
-			v[n].key = key;
-			v[n].data = d.mv_data;
-			v[n].len = d.mv_size;
-			n++;
+			v[i].key = e[i].key;
+			v[i].data = e[i].data;
+			v[i].len = e[i].len;
 			vf.expect++;
-			rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
 		}
 		if ((error = check_chunk(&vf, v, n)) < 0)
 			goto done;
 		result->entries += n;
 		if (opts->progress)
-			opts->progress(opts->progress_ctx, result->entries, total);
-	}
-	if (rc != MDB_NOTFOUND) {
-		error = mledger_store_error(rc, "reading entries");
-		goto done;
+			opts->progress(opts->progress_ctx, result->entries,
+				       src->total);
 	}
 	if (result->entries == 0) {
 		result->failed = true;
@@ -380,16 +364,107 @@ int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
 					  "the ledger has no genesis entry");
 		goto done;
 	}
-	if (opts->trusted_size > 0 &&
-	    (error = check_trusted(&vf, opts, total)) < 0)
-		goto done;
-	error = compare_state(&vf, txn);
+	error = src->finish(src->ctx, &vf.scratch, result);
 done:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
 	remove_scratch(&vf);
+	free(e);
 	free(v);
+	return error;
+}
+
+/* ---- the ledger as the source ------------------------------------------ */
+
+typedef struct ledger_source {
+	mledger_ledger *l;
+	const mledger_verify_opts *opts;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	int rc;                   /* of the last cursor move */
+	bool started;
+	uint64_t total;
+} ledger_source;
+
+static int ledger_next(void *ctx, mledger_ventry *out, size_t max, size_t *n,
+		       mledger_verify_result *result)
+{
+	ledger_source *ls = ctx;
+	MDB_val k, d;
+
+	(void)result;
+	*n = 0;
+	if (!ls->started) {
+		ls->rc = mdb_cursor_get(ls->cur, &k, &d, MDB_FIRST);
+		ls->started = true;
+	} else if (ls->rc == 0) {
+		ls->rc = mdb_cursor_get(ls->cur, &k, &d, MDB_GET_CURRENT);
+	}
+	while (ls->rc == 0 && *n < max) {
+		memcpy(&out[*n].key, k.mv_data, sizeof(out[*n].key));
+		out[*n].data = d.mv_data;
+		out[*n].len = d.mv_size;
+		(*n)++;
+		ls->rc = mdb_cursor_get(ls->cur, &k, &d, MDB_NEXT);
+	}
+	if (ls->rc != 0 && ls->rc != MDB_NOTFOUND)
+		return mledger_store_error(ls->rc, "reading entries");
+	return 0;
+}
+
+static int ledger_finish(void *ctx, mledger_store *scratch,
+			 mledger_verify_result *result)
+{
+	ledger_source *ls = ctx;
+	verifier vf;
+	int error;
+
+	/* check_trusted and compare_state read only these of the verifier. */
+	memset(&vf, 0, sizeof(vf));
+	vf.l = ls->l;
+	vf.scratch = *scratch;
+	vf.result = result;
+	if (ls->opts->trusted_size > 0 &&
+	    (error = check_trusted(&vf, ls->opts, ls->total)) < 0)
+		return error;
+	return compare_state(&vf, ls->txn);
+}
+
+int mledger_verify(mledger_verify_result *result, mledger_ledger *l,
+		   const mledger_verify_opts *opts)
+{
+	mledger_verify_opts defaults = MLEDGER_VERIFY_OPTS_INIT;
+	ledger_source ls;
+	mledger_vsource src;
+	MDB_envinfo info;
+	uint8_t hash[MLEDGER_HASH_BYTES];
+	int error, rc;
+
+	memset(result, 0, sizeof(*result));
+	if (opts == NULL)
+		opts = &defaults;
+	memset(&ls, 0, sizeof(ls));
+	ls.l = l;
+	ls.opts = opts;
+	if ((error = mledger_store_begin(&l->store, false, &ls.txn)) < 0 ||
+	    (error = mledger_store_head(&ls.total, hash, &l->store,
+					ls.txn)) < 0)
+		goto done;
+	if ((rc = mdb_cursor_open(ls.txn, l->store.db.entries, &ls.cur)) != 0) {
+		error = mledger_store_error(rc, "reading entries");
+		goto done;
+	}
+	mdb_env_info(l->store.env, &info);
+	memset(&src, 0, sizeof(src));
+	src.next = ledger_next;
+	src.finish = ledger_finish;
+	src.ctx = &ls;
+	src.total = ls.total;
+	src.keys = l;
+	src.map_size = info.me_mapsize;
+	error = mledger_verify_run(result, &src, opts);
+done:
+	if (ls.cur != NULL)
+		mdb_cursor_close(ls.cur);
+	if (ls.txn != NULL)
+		mdb_txn_abort(ls.txn);
 	return error;
 }

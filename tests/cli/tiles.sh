@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Static tiles end to end: `mledger tiles DIR`, DIR served by a real HTTP
+# server on loopback, every file a client needs (computed from the served
+# checkpoint's size, not copied from the directory) downloaded with curl,
+# and `verify --tiles` on the download with no ledger; then more events, an
+# incremental re-run, a fresh download and verify again; then one flipped
+# byte in a downloaded tile and in an entry bundle, each refused in one line.
+source "$(dirname "$0")/lib.sh"
+
+command -v curl >/dev/null || fail "curl is needed (scripts/setup installs it)"
+
+ok key new op.key
+ok key new miner.key
+ok init --origin tiles.example/ledger --operator-key op.key
+ok actor enroll --key op.key --id ca.mine --name Mine --role miner \
+	--country CA --pubkey miner.key.pub --facility pit:CA
+for i in $(seq 1 20); do
+	ok lot register --key miner.key --lot "LI-$i" --material ore \
+		--mass-g 1000 --content Li=20000 --origin extraction \
+		--country CA --site pit
+done
+
+# No checkpoint yet and no key: told what to do.
+expect_exit 1 tiles pub
+assert_one_line_error
+assert_contains "$err" "mledger checkpoint"
+ok tiles pub --key op.key
+assert_contains "$out" "tree size 22 (was 0)"
+ok tiles pub
+assert_contains "$out" "nothing written"
+
+# ---- serve it ---------------------------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/pub" "$port" \
+	>"$WORK/http.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do
+	curl -sf -o /dev/null "http://127.0.0.1:$port/checkpoint" && break
+	kill -0 "$server" 2>/dev/null || fail "the HTTP server did not start: $(cat "$WORK/http.log")"
+	sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$port/checkpoint" || fail "the HTTP server does not answer"
+
+# tile_paths SIZE: every tile and bundle path of the tree of SIZE (C2SP
+# tlog-tiles: height 8, 3-digit groups with x prefixes, .p/W partials).
+tile_paths() {
+	python3 - "$1" <<'EOF'
+import sys
+size = int(sys.argv[1])
+def enc(n):
+    g = []
+    while True:
+        g.append(n % 1000)
+        n //= 1000
+        if n == 0:
+            break
+    g.reverse()
+    return "/".join(("x%03d" if i < len(g) - 1 else "%03d") % v for i, v in enumerate(g))
+level = 0
+while size >> (8 * level) > 0:
+    full = size >> (8 * (level + 1))
+    width = (size >> (8 * level)) % 256
+    names = [enc(n) for n in range(full)]
+    if width:
+        names.append("%s.p/%d" % (enc(full), width))
+    for nm in names:
+        print("tile/%d/%s" % (level, nm))
+        if level == 0:
+            print("tile/entries/%s" % nm)
+    level += 1
+EOF
+}
+
+# download DEST: the checkpoint, then every path its size needs.
+download() {
+	local dest=$1 size
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	curl -sf -o "$dest/checkpoint" "http://127.0.0.1:$port/checkpoint" ||
+		fail "cannot download the checkpoint"
+	size=$(sed -n 2p "$dest/checkpoint")
+	while read -r p; do
+		mkdir -p "$dest/$(dirname "$p")"
+		curl -sf -o "$dest/$p" "http://127.0.0.1:$port/$p" ||
+			fail "cannot download $p"
+	done < <(tile_paths "$size")
+}
+
+download "$WORK/copy1"
+assert_eq "$(find "$WORK/copy1" -type f | wc -l | tr -d ' ')" 3 "files for 22 entries"
+
+# Verify the served copy with no ledger, from an empty directory.
+mkdir empty
+vkey=$("$MLEDGER" vkey)
+cd empty
+run_noledger() {
+	set +e
+	env -u MLEDGER_DIR "$MLEDGER" "$@" >"$WORK/.out" 2>"$WORK/.err" </dev/null
+	rc=$?
+	set -e
+	out=$(cat "$WORK/.out")
+	err=$(cat "$WORK/.err")
+}
+run_noledger verify --tiles "$WORK/copy1"
+[ "$rc" -eq 0 ] || fail "verify --tiles exited $rc"
+assert_contains "$out" "verified 22 entries from the tiles"
+assert_contains "$out" "the operator key named by the genesis entry"
+run_noledger verify --tiles "$WORK/copy1" --trust "$vkey" --json
+[ "$rc" -eq 0 ] || fail "verify --tiles --trust VKEY exited $rc"
+assert_json
+assert_eq "$(jget 'd["trusted"]')" given "trusted"
+run_noledger verify --tiles "$WORK/copy1" --trust "$WORK/op.key.pub"
+[ "$rc" -eq 0 ] || fail "verify --tiles --trust FILE exited $rc"
+assert_contains "$out" "the trusted key"
+run_noledger verify --tiles "$WORK/copy1" --trust "$WORK/miner.key.pub"
+[ "$rc" -eq 1 ] || fail "another key's trust exited $rc, expected 1"
+assert_one_line_error
+[ -z "$(ls -A .)" ] || fail "verify --tiles left files in the working directory"
+cd "$WORK"
+
+# ---- grow it: more than a full tile, an incremental re-run ------------------
+# Signed offline and submitted as one batch: cheaper than 279 appends.
+files=()
+for i in $(seq 21 299); do
+	ok sign lot register --key miner.key --lot "LI-$i" --material ore \
+		--mass-g 1000 --content Li=20000 --origin extraction --country CA \
+		--site pit -o "ev-$i.mle"
+	files+=("ev-$i.mle")
+done
+ok submit "${files[@]}"
+ok tiles pub --key op.key
+assert_contains "$out" "tree size 301 (was 22)"
+assert_contains "$out" "3 hash tiles, 2 entry bundles"
+ok checkpoint --key op.key -o /dev/null
+ok tiles pub
+assert_contains "$out" "nothing written"
+
+download "$WORK/copy2"
+cd empty
+run_noledger verify --tiles "$WORK/copy2" --trust "$vkey"
+[ "$rc" -eq 0 ] || fail "verify --tiles of 301 entries exited $rc: $err"
+assert_contains "$out" "verified 301 entries"
+
+# ---- tampering -------------------------------------------------------------
+flip() { # FILE OFFSET: flip one bit of the byte at OFFSET
+	python3 - "$1" "$2" <<'EOF'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+b[off] ^= 1
+open(p, "wb").write(bytes(b))
+EOF
+}
+cp -r "$WORK/copy2" "$WORK/bad1"
+flip "$WORK/bad1/tile/0/001.p/45" 100
+run_noledger verify --tiles "$WORK/bad1" --trust "$vkey"
+[ "$rc" -eq 1 ] || fail "a tampered tile: exit $rc, expected 1"
+assert_one_line_error
+assert_contains "$err" "tile/0/001.p/45"
+
+cp -r "$WORK/copy2" "$WORK/bad2"
+flip "$WORK/bad2/tile/entries/000" 5000
+run_noledger verify --tiles "$WORK/bad2" --trust "$vkey"
+[ "$rc" -eq 1 ] || fail "a tampered entry bundle: exit $rc, expected 1"
+assert_one_line_error
+assert_contains "$err" "verify failed: entry "
+
+cp -r "$WORK/copy2" "$WORK/bad3"
+flip "$WORK/bad3/checkpoint" 3
+run_noledger verify --tiles "$WORK/bad3"
+[ "$rc" -eq 1 ] || fail "a tampered checkpoint: exit $rc, expected 1"
+assert_one_line_error
+cd "$WORK"
+echo "tiles: ok"
