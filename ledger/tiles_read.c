@@ -184,7 +184,7 @@ static int tile_node(uint8_t out[MLEDGER_HASH_BYTES], void *ctx,
 	unsigned tl = level / MLEDGER_TILE_HEIGHT, r = level % MLEDGER_TILE_HEIGHT;
 	uint64_t first = index << r;
 	size_t count = (size_t)1 << r, off = first % MLEDGER_TILE_WIDTH;
-	const cached_tile *c;
+	const cached_tile *c = NULL;
 	int error;
 
 	if ((error = get_tile(&c, t, tl, first / MLEDGER_TILE_WIDTH)) < 0)
@@ -252,7 +252,7 @@ int mledger_tiles_root(uint8_t out[MLEDGER_HASH_BYTES], mledger_tiles *t,
 int mledger_tiles_read_tile(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 			    mledger_tiles *t, unsigned level, uint64_t index)
 {
-	const cached_tile *c;
+	const cached_tile *c = NULL;
 	int error;
 
 	*out = NULL;
