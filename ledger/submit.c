@@ -136,6 +136,7 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 	st.db = &l->store.db;
 	if ((error = mledger_store_head(&size, prev, &l->store, txn)) < 0)
 		goto fail;
+	mledger_state_cache_begin(&st);
 	seq = size;
 	for (size_t i = 0; i < n; i++) {
 		mledger_item *it = &items[i];
@@ -184,6 +185,7 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 					  items[at].message);
 		goto reject;
 	}
+	mledger_state_cache_end();
 	if ((error = mledger_store_error(mdb_txn_commit(txn),
 					 "committing the batch")) < 0) {
 		r->appended = 0;
@@ -194,6 +196,7 @@ reject:
 	mledger_error_prefix("event %zu of %zu", at + 1, n);
 	reject(r, at, error, mledger_error_last());
 fail:
+	mledger_state_cache_end();
 	mdb_txn_abort(txn);
 	r->appended = 0;
 	return error;

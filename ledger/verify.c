@@ -98,7 +98,9 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		return error;
 	st.txn = txn;
 	st.db = &vf->scratch.db;
+	mledger_state_cache_begin(&st);
 	if ((error = mledger_batch_resolve(items, n, vf->l->keys, &st)) < 0) {
+		mledger_state_cache_end();
 		mdb_txn_abort(txn);
 		return error;
 	}
@@ -117,6 +119,7 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		    (error = mledger_tree_append(&st, v[i].key, v[i].data,
 						 v[i].len)) == 0)
 			continue;
+		mledger_state_cache_end();
 		mdb_txn_abort(txn);
 		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM) {
 			mledger_sigjob_finish(&job, 0);
@@ -132,6 +135,7 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		mledger_error_set(error, "%s", saved);
 		return bad(vf, v[i].key, error);
 	}
+	mledger_state_cache_end();
 	if ((at = mledger_sigjob_finish(&job, n)) < n) {
 		mdb_txn_abort(txn);
 		error = mledger_error_set(items[at].sig_error, "%s",

@@ -653,3 +653,72 @@ Test(ledger, partial_batch_skips_bad_signatures_and_rules)
 	mledger_submit_result_free(&res);
 	expect_verified(FAULT_BATCH - 1);
 }
+
+/*
+ * The rules keep decoded actors for the length of a batch; a rekey or a
+ * revocation earlier in the same batch must be seen by the events after it.
+ */
+Test(ledger, actor_changes_seen_within_a_batch)
+{
+	mledger_key *k1 = miner.key, *k2 = fx_key(21), *k3 = fx_key(22),
+		    *k4 = fx_key(23);
+	fx_bytes evs[5];
+	const uint8_t *data[5];
+	size_t lens[5];
+	mledger_submit_result res;
+	fx_head before = fx_head_of(ledger);
+
+	evs[0] = fx_enroll(&op, &miner, MLEDGER_ROLE_MINER);
+	evs[1] = rekey_ev(&miner, miner.id, k2, k1);    /* signed by k1 */
+	miner.key = k2;
+	evs[2] = rekey_ev(&miner, miner.id, k3, NULL);  /* by the new key */
+	evs[3] = revoke_ev(&op, miner.id, NULL);        /* the whole actor */
+	miner.key = k3;
+	evs[4] = rekey_ev(&miner, miner.id, k4, NULL);  /* after revocation */
+	for (int i = 0; i < 5; i++) {
+		data[i] = evs[i].data;
+		lens[i] = evs[i].len;
+	}
+	cr_assert_eq(mledger_submit(&res, ledger, data, lens, 5, NULL),
+		     MLEDGER_EKEY, "%s", mledger_error_last());
+	cr_assert(strstr(mledger_error_last(), "event 5 of 5") != NULL &&
+		  strstr(mledger_error_last(), "revoked") != NULL, "%s",
+		  mledger_error_last());
+	mledger_submit_result_free(&res);
+	cr_assert(fx_head_eq(before, fx_head_of(ledger)));
+
+	/* The first four go in as one batch and replay the same way. */
+	cr_assert_eq(mledger_submit(&res, ledger, data, lens, 4, NULL), 0,
+		     "%s", mledger_error_last());
+	mledger_submit_result_free(&res);
+	expect_verified(5);
+
+	/* A key retired earlier in a batch no longer signs in it. */
+	{
+		fx_actor r = {"us.example-recycling", fx_key(24), 1};
+		mledger_key *r1 = r.key, *r2 = fx_key(25);
+
+		for (int i = 0; i < 3; i++)
+			free(evs[i].data);
+		evs[0] = fx_enroll(&op, &r, MLEDGER_ROLE_RECYCLER);
+		evs[1] = rekey_ev(&r, r.id, r2, r1);
+		evs[2] = rekey_ev(&r, r.id, k4, NULL);      /* still by r1 */
+		for (int i = 0; i < 3; i++) {
+			data[i] = evs[i].data;
+			lens[i] = evs[i].len;
+		}
+		cr_assert_eq(mledger_submit(&res, ledger, data, lens, 3, NULL),
+			     MLEDGER_EKEY, "%s", mledger_error_last());
+		cr_assert(strstr(mledger_error_last(), "event 3 of 3") != NULL,
+			  "%s", mledger_error_last());
+		mledger_submit_result_free(&res);
+		mledger_key_free(r1);
+		mledger_key_free(r2);
+	}
+	for (int i = 0; i < 5; i++)
+		free(evs[i].data);
+	miner.key = k1;
+	mledger_key_free(k2);
+	mledger_key_free(k3);
+	mledger_key_free(k4);
+}
