@@ -128,20 +128,55 @@ static int check_sig(mledger_item *it)
 		mledger_event_type_name(it->ev->type), it->ev->actor, hex);
 }
 
+/* A signature fault, kept in the item for whoever reports it in order. */
+static void sig_fail(mledger_item *it, int error)
+{
+	it->sig_error = error;
+	snprintf(it->message, sizeof(it->message), "%s", mledger_error_last());
+}
+
 static void verify_one(void *ctx, size_t i)
 {
 	mledger_item *it = &((mledger_item *)ctx)[i];
 	int error;
 
-	if (it->error || it->key == NULL || it->sig_checked)
+	if (!it->async || it->sig_checked || it->sig_error)
 		return;
 	if ((error = check_sig(it)) < 0)
-		mledger_item_fail(it, error);
+		sig_fail(it, error);
+}
+
+void mledger_sigjob_start(mledger_sigjob *j, mledger_item *items, size_t n,
+			  unsigned threads)
+{
+	for (size_t i = 0; i < n; i++) {
+		mledger_item *it = &items[i];
+
+		it->async = it->error == 0 && it->key != NULL &&
+			    !it->sig_checked && it->sig_error == 0;
+	}
+	j->items = items;
+	j->n = n;
+	mledger_job_start(&j->job, n, threads, verify_one, items);
+}
+
+size_t mledger_sigjob_finish(mledger_sigjob *j, size_t upto)
+{
+	if (upto > j->n)
+		upto = j->n;
+	mledger_job_finish(&j->job, upto);
+	for (size_t i = 0; i < upto; i++)
+		if (j->items[i].sig_error)
+			return i;
+	return upto;
 }
 
 void mledger_batch_verify(mledger_item *items, size_t n, unsigned threads)
 {
-	mledger_parallel_for(n, threads, verify_one, items);
+	mledger_sigjob j;
+
+	mledger_sigjob_start(&j, items, n, threads);
+	mledger_sigjob_finish(&j, n);
 }
 
 int mledger_item_ensure_signed(mledger_item *it, mledger_keycache *c,
@@ -152,6 +187,8 @@ int mledger_item_ensure_signed(mledger_item *it, mledger_keycache *c,
 
 	if (it->sig_checked)
 		return 0;
+	if (it->sig_error)
+		return mledger_error_set(it->sig_error, "%s", it->message);
 	if (it->key == NULL) {
 		if ((error = resolve_one(&it->key, c, st, it->sev.kid)) < 0)
 			return error;

@@ -7,32 +7,27 @@
  */
 #include "parallel.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
 #define CHUNK 8
-#define THREADS_MAX 64
 
-typedef struct loop {
-	atomic_size_t next;
-	size_t n;
-	void (*fn)(void *ctx, size_t i);
-	void *ctx;
-} loop;
+/* Take chunks until none is left below the limit. */
+static void run_items(mledger_job *job)
+{
+	for (;;) {
+		size_t limit = atomic_load(&job->limit);
+		size_t start = atomic_fetch_add(&job->next, CHUNK);
+
+		if (start >= limit)
+			break;
+		for (size_t i = start; i < start + CHUNK && i < limit; i++)
+			job->fn(job->ctx, i);
+	}
+}
 
 static void *run(void *arg)
 {
-	loop *l = arg;
-
-	for (;;) {
-		size_t start = atomic_fetch_add(&l->next, CHUNK);
-
-		if (start >= l->n)
-			break;
-		for (size_t i = start; i < start + CHUNK && i < l->n; i++)
-			l->fn(l->ctx, i);
-	}
+	run_items(arg);
 	return NULL;
 }
 
@@ -43,29 +38,47 @@ unsigned mledger_cores(void)
 	return n < 1 ? 1u : (unsigned)n;
 }
 
+void mledger_job_start(mledger_job *job, size_t n, unsigned threads,
+		       void (*fn)(void *ctx, size_t i), void *ctx)
+{
+	if (threads == 0)
+		threads = mledger_cores();
+	if (threads > MLEDGER_THREADS_MAX)
+		threads = MLEDGER_THREADS_MAX;
+	if ((size_t)threads > (n + CHUNK - 1) / CHUNK)
+		threads = (unsigned)((n + CHUNK - 1) / CHUNK);
+	atomic_init(&job->next, 0);
+	atomic_init(&job->limit, n);
+	job->fn = fn;
+	job->ctx = ctx;
+	job->started = 0;
+	job->active = true;
+	for (unsigned t = 1; t < threads; t++) {
+		if (pthread_create(&job->tids[job->started], NULL, run, job) != 0)
+			break;
+		job->started++;
+	}
+}
+
+void mledger_job_finish(mledger_job *job, size_t upto)
+{
+	if (!job->active)
+		return;
+	/* Only lowered: the items below upto are still handed out. */
+	if (upto < atomic_load(&job->limit))
+		atomic_store(&job->limit, upto);
+	run_items(job);
+	for (unsigned t = 0; t < job->started; t++)
+		pthread_join(job->tids[t], NULL);
+	job->started = 0;
+	job->active = false;
+}
+
 void mledger_parallel_for(size_t n, unsigned threads,
 			  void (*fn)(void *ctx, size_t i), void *ctx)
 {
-	pthread_t tids[THREADS_MAX];
-	unsigned started = 0;
-	loop l;
+	mledger_job job;
 
-	if (threads == 0)
-		threads = mledger_cores();
-	if (threads > THREADS_MAX)
-		threads = THREADS_MAX;
-	if ((size_t)threads > (n + CHUNK - 1) / CHUNK)
-		threads = (unsigned)((n + CHUNK - 1) / CHUNK);
-	atomic_init(&l.next, 0);
-	l.n = n;
-	l.fn = fn;
-	l.ctx = ctx;
-	for (unsigned t = 1; t < threads; t++) {
-		if (pthread_create(&tids[started], NULL, run, &l) != 0)
-			break;
-		started++;
-	}
-	run(&l);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(tids[t], NULL);
+	mledger_job_start(&job, n, threads, fn, ctx);
+	mledger_job_finish(&job, n);
 }

@@ -128,8 +128,84 @@ int mledger_state_key_put(const mledger_state *st,
 	return error;
 }
 
+/*
+ * The actor cache: direct-mapped by a hash of the id, one decoded actor per
+ * slot, each holding one reference. Thread-local since each thread has at
+ * most one transaction applying rules.
+ */
+#define CACHE_SLOTS 256u
+
+static _Thread_local struct {
+	MDB_txn *txn;             /* the transaction cached, NULL if none */
+	mledger_actor_state *slot[CACHE_SLOTS];
+} cache;
+
+static size_t cache_slot(const char *id)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & (CACHE_SLOTS - 1);
+}
+
+static void cache_drop(const char *id)
+{
+	mledger_actor_state **s = &cache.slot[cache_slot(id)];
+
+	if (*s != NULL && strcmp((*s)->pub.record.id, id) == 0) {
+		mledger_actor_state_free(*s);
+		*s = NULL;
+	}
+}
+
+static void cache_clear(void)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		mledger_actor_state_free(cache.slot[i]);
+		cache.slot[i] = NULL;
+	}
+}
+
+void mledger_state_cache_begin(const mledger_state *st)
+{
+	cache_clear();
+	cache.txn = st->txn;
+}
+
+void mledger_state_cache_end(void)
+{
+	cache_clear();
+	cache.txn = NULL;
+}
+
+static int actor_decode(mledger_actor_state **out, const mledger_state *st,
+			const char *id);
+
 int mledger_state_actor_get(mledger_actor_state **out, const mledger_state *st,
 			    const char *id)
+{
+	mledger_actor_state **s;
+	int error;
+
+	if (cache.txn == NULL || cache.txn != st->txn)
+		return actor_decode(out, st, id);
+	s = &cache.slot[cache_slot(id)];
+	if (*s == NULL || strcmp((*s)->pub.record.id, id) != 0) {
+		if ((error = actor_decode(out, st, id)) < 0)
+			return error;
+		if (strcmp((*out)->pub.record.id, id) != 0)
+			return 0;   /* damaged: never let it answer for another id */
+		mledger_actor_state_free(*s);
+		*s = *out;
+	}
+	(*s)->extra_refs++;
+	*out = *s;
+	return 0;
+}
+
+static int actor_decode(mledger_actor_state **out, const mledger_state *st,
+			const char *id)
 {
 	static const char *const fields[] = {"enrolled", "keys", "record",
 					     "revoked"};
@@ -202,6 +278,10 @@ void mledger_actor_state_free(mledger_actor_state *a)
 {
 	if (a == NULL)
 		return;
+	if (a->extra_refs > 0) {
+		a->extra_refs--;
+		return;
+	}
 	mledger_arena_free(&a->arena);
 	free(a);
 }
@@ -234,6 +314,8 @@ int mledger_state_actor_put(const mledger_state *st,
 	}
 	if ((error = mledger_w_finish(&val, &len, &w)) < 0)
 		return error;
+	/* Whatever the transaction: a child's write reaches its parent. */
+	cache_drop(record->id);
 	error = put(st, st->db->actors, record->id, strlen(record->id), val,
 		    len, "storing an actor");
 	free(val);

@@ -33,6 +33,7 @@ typedef struct mledger_actor_state {
 	mledger_arena arena;
 	uint8_t (*kids)[MLEDGER_KID_BYTES]; /* every key ever added, in order */
 	size_t nkids;
+	unsigned extra_refs;      /* holders besides the first (the cache) */
 } mledger_actor_state;
 
 int mledger_state_key_get(mledger_key_state *out, const mledger_state *st,
@@ -41,10 +42,24 @@ int mledger_state_key_put(const mledger_state *st,
 			  const uint8_t kid[MLEDGER_KID_BYTES],
 			  const mledger_key_state *ks);
 
-/* Load an actor (ENOTFOUND if unknown); free with mledger_actor_state_free. */
+/*
+ * Load an actor (ENOTFOUND if unknown); free with mledger_actor_state_free.
+ * The result must not be modified: it may be shared with the actor cache.
+ */
 int mledger_state_actor_get(mledger_actor_state **out, const mledger_state *st,
 			    const char *id);
 void mledger_actor_state_free(mledger_actor_state *a);
+
+/*
+ * A cache of decoded actors for the calling thread's write transaction st,
+ * from begin to end: the rules read the signer of every event, and often
+ * the same few actors. A write of an actor drops it from the cache, so a
+ * hit is always what the transaction holds. Only for the thread's one
+ * transaction that applies rules (append, or verify's replay); reads in
+ * any other transaction, nested ones included, are not cached.
+ */
+void mledger_state_cache_begin(const mledger_state *st);
+void mledger_state_cache_end(void);
 
 /* 0 if actor id is enrolled, MLEDGER_ENOTFOUND if not; nothing decoded. */
 int mledger_state_actor_exists(const mledger_state *st, const char *id);

@@ -53,10 +53,14 @@ static void reject(mledger_submit_result *r, size_t index, int code,
 	snprintf(x->message, sizeof(x->message), "%s", message);
 }
 
-/* Rules and entry for one item; nothing written on failure. */
+/*
+ * Rules and entry for one item; nothing written on failure. With `overlap`,
+ * an async item's signature is being checked in the background and is
+ * looked at before the commit, not here.
+ */
 static int append_one(const mledger_state *st, mledger_ledger *l,
 		      mledger_item *it, uint64_t seq, uint64_t now,
-		      uint8_t prev[MLEDGER_HASH_BYTES])
+		      uint8_t prev[MLEDGER_HASH_BYTES], bool overlap)
 {
 	uint8_t *entry;
 	size_t entry_len;
@@ -64,8 +68,10 @@ static int append_one(const mledger_state *st, mledger_ledger *l,
 	MDB_val k, v;
 	int error;
 
-	if ((error = mledger_item_ensure_signed(it, l->keys, st)) < 0 ||
-	    (error = mledger_rules_apply(st, seq, it->ev, it->sev.kid)) < 0 ||
+	if (!(overlap && it->async) &&
+	    (error = mledger_item_ensure_signed(it, l->keys, st)) < 0)
+		return error;
+	if ((error = mledger_rules_apply(st, seq, it->ev, it->sev.kid)) < 0 ||
 	    (error = mledger_entry_encode(&entry, &entry_len, seq, now, prev,
 					  it->data, it->len)) < 0)
 		return error;
@@ -83,15 +89,43 @@ static int append_one(const mledger_state *st, mledger_ledger *l,
 	return error;
 }
 
-/* One attempt at the write phase; MLEDGER_EMAPFULL asks for a retry. */
+/*
+ * The first fault of a whole batch, in log order: item i failed with the
+ * current error, unless a signature at or before it failed first. Waits
+ * for the background checks of the items up to i. Returns the index of
+ * the item at fault, with its error recorded.
+ */
+static size_t first_fault(mledger_sigjob *job, size_t i, int *error)
+{
+	char saved[512];
+	size_t bad;
+	int code = *error;
+
+	snprintf(saved, sizeof(saved), "%s", mledger_error_last());
+	bad = mledger_sigjob_finish(job, i + 1);
+	if (bad <= i) {
+		*error = job->items[bad].sig_error;
+		mledger_error_set(*error, "%s", job->items[bad].message);
+		return bad;
+	}
+	mledger_error_set(code, "%s", saved);
+	return i;
+}
+
+/*
+ * One attempt at the write phase; MLEDGER_EMAPFULL asks for a retry. A
+ * whole batch (not partial) is checked while job still checks signatures;
+ * the commit waits for the job and happens only if every signature held.
+ */
 static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 		       mledger_item *items, size_t n, uint64_t now,
-		       bool partial)
+		       bool partial, mledger_sigjob *job)
 {
 	uint8_t prev[MLEDGER_HASH_BYTES];
 	mledger_state st;
 	MDB_txn *txn;
 	uint64_t size, seq;
+	size_t at;
 	int error;
 
 	r->nrejected = 0;
@@ -102,6 +136,7 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 	st.db = &l->store.db;
 	if ((error = mledger_store_head(&size, prev, &l->store, txn)) < 0)
 		goto fail;
+	mledger_state_cache_begin(&st);
 	seq = size;
 	for (size_t i = 0; i < n; i++) {
 		mledger_item *it = &items[i];
@@ -117,7 +152,7 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 			st.txn = child;
 		}
 		if (error == 0)
-			error = append_one(&st, l, it, seq, now, prev);
+			error = append_one(&st, l, it, seq, now, prev, !partial);
 		else
 			mledger_error_set(error, "%s", it->message);
 		st.txn = txn;
@@ -130,11 +165,11 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 		if (error < 0) {
 			if (child != NULL)
 				mdb_txn_abort(child);
-			if (!partial)
-				mledger_error_prefix("event %zu of %zu", i + 1, n);
+			if (!partial) {
+				at = first_fault(job, i, &error);
+				goto reject;
+			}
 			reject(r, i, error, mledger_error_last());
-			if (!partial)
-				goto fail;
 			continue;
 		}
 		if (child != NULL && (error = mledger_store_error(
@@ -145,13 +180,23 @@ static int write_batch(mledger_submit_result *r, mledger_ledger *l,
 		r->appended++;
 		seq++;
 	}
+	if (!partial && (at = mledger_sigjob_finish(job, n)) < n) {
+		error = mledger_error_set(items[at].sig_error, "%s",
+					  items[at].message);
+		goto reject;
+	}
+	mledger_state_cache_end();
 	if ((error = mledger_store_error(mdb_txn_commit(txn),
 					 "committing the batch")) < 0) {
 		r->appended = 0;
 		return error;
 	}
 	return 0;
+reject:
+	mledger_error_prefix("event %zu of %zu", at + 1, n);
+	reject(r, at, error, mledger_error_last());
 fail:
+	mledger_state_cache_end();
 	mdb_txn_abort(txn);
 	r->appended = 0;
 	return error;
@@ -163,12 +208,14 @@ int mledger_submit(mledger_submit_result *result, mledger_ledger *l,
 {
 	mledger_submit_opts defaults = MLEDGER_SUBMIT_OPTS_INIT;
 	mledger_item *items = NULL;
+	mledger_sigjob job;
 	mledger_state st;
 	MDB_txn *rtxn;
 	uint64_t now;
 	int error;
 
 	memset(result, 0, sizeof(*result));
+	memset(&job, 0, sizeof(job));
 	if (opts == NULL)
 		opts = &defaults;
 	if (n == 0)
@@ -197,15 +244,25 @@ int mledger_submit(mledger_submit_result *result, mledger_ledger *l,
 	mdb_txn_abort(rtxn);
 	if (error < 0)
 		goto done;
-	mledger_batch_verify(items, n, opts->threads);
+	/*
+	 * A partial batch needs each verdict before the next event sees the
+	 * state; a whole one checks signatures beside the rules, from before
+	 * the write lock is taken, so concurrent submitters still overlap.
+	 */
+	if (opts->partial)
+		mledger_batch_verify(items, n, opts->threads);
+	else
+		mledger_sigjob_start(&job, items, n, opts->threads);
 
 	now = opts->time ? opts->time : (uint64_t)time(NULL);
-	while ((error = write_batch(result, l, items, n, now,
-				    opts->partial)) == MLEDGER_EMAPFULL) {
+	while ((error = write_batch(result, l, items, n, now, opts->partial,
+				    &job)) == MLEDGER_EMAPFULL) {
 		if ((error = mledger_store_grow(&l->store)) < 0)
 			break;
 	}
 done:
+	/* Whatever happened, no thread may still read the items. */
+	mledger_sigjob_finish(&job, 0);
 	mledger_batch_free(items, n);
 	if (error < 0)
 		result->appended = 0;

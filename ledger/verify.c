@@ -84,44 +84,66 @@ static void parse_one(void *ctx, size_t i)
 	mledger_item_decode(it);
 }
 
-/* Replay one chunk into the scratch store; retried whole if its map fills. */
+/*
+ * Replay one chunk into the scratch store; retried whole if its map fills.
+ * The signatures are checked in the background while the rules replay,
+ * and the first fault in log order, either kind, is the one reported.
+ */
 static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 {
+	mledger_sigjob job;
 	mledger_state st;
 	MDB_txn *txn;
+	size_t at;
 	int error;
 
 	if ((error = mledger_store_begin(&vf->scratch, true, &txn)) < 0)
 		return error;
 	st.txn = txn;
 	st.db = &vf->scratch.db;
+	mledger_state_cache_begin(&st);
 	if ((error = mledger_batch_resolve(items, n, vf->l->keys, &st)) < 0) {
+		mledger_state_cache_end();
 		mdb_txn_abort(txn);
 		return error;
 	}
 	/* Entries under a verified checkpoint were checked before. */
 	for (size_t i = 0; i < n && v[i].key < vf->trusted; i++)
 		items[i].sig_checked = items[i].error == 0 && items[i].key != NULL;
-	mledger_batch_verify(items, n, vf->threads);
+	mledger_sigjob_start(&job, items, n, vf->threads);
 	for (size_t i = 0; i < n; i++) {
 		mledger_item *it = &items[i];
+		char saved[512];
 
-		if (it->error) {
-			/* A signature that failed in the parallel pass. */
-			mdb_txn_abort(txn);
-			mledger_error_set(it->error, "%s", it->message);
-			return bad(vf, v[i].key, it->error);
-		}
-		if ((error = mledger_item_ensure_signed(it, vf->l->keys, &st)) < 0 ||
+		if ((it->async ||
+		     (error = mledger_item_ensure_signed(it, vf->l->keys, &st)) == 0) &&
 		    (error = mledger_rules_apply(&st, v[i].key, it->ev,
-						 it->sev.kid)) < 0 ||
+						 it->sev.kid)) == 0 &&
 		    (error = mledger_tree_append(&st, v[i].key, v[i].data,
-						 v[i].len)) < 0) {
-			mdb_txn_abort(txn);
-			if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM)
-				return error;
-			return bad(vf, v[i].key, error);
+						 v[i].len)) == 0)
+			continue;
+		mledger_state_cache_end();
+		mdb_txn_abort(txn);
+		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM) {
+			mledger_sigjob_finish(&job, 0);
+			return error;
 		}
+		/* A bad signature at or before i is the earlier fault. */
+		snprintf(saved, sizeof(saved), "%s", mledger_error_last());
+		if ((at = mledger_sigjob_finish(&job, i + 1)) <= i) {
+			error = mledger_error_set(items[at].sig_error, "%s",
+						  items[at].message);
+			return bad(vf, v[at].key, error);
+		}
+		mledger_error_set(error, "%s", saved);
+		return bad(vf, v[i].key, error);
+	}
+	mledger_state_cache_end();
+	if ((at = mledger_sigjob_finish(&job, n)) < n) {
+		mdb_txn_abort(txn);
+		error = mledger_error_set(items[at].sig_error, "%s",
+					  items[at].message);
+		return bad(vf, v[at].key, error);
 	}
 	return mledger_store_error(mdb_txn_commit(txn), "verify scratch store");
 }

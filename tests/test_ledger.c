@@ -563,3 +563,162 @@ Test(ledger, two_processes_append_at_once, .timeout = 120)
 	mledger_key_free(regs[0].key);
 	mledger_key_free(regs[1].key);
 }
+
+/*
+ * A batch of n enrolments of distinct actors by the operator, with the
+ * enrolment at `dup` (if not -1) a second one of actor 0 (a rule fault) and
+ * the signature at `bad` (if not -1) damaged. Long enough that the
+ * background signature checks and the rules run at the same time.
+ */
+#define FAULT_BATCH 64
+
+static int submit_faulty(mledger_submit_result *res, int dup, int bad,
+			 bool partial)
+{
+	static char ids[FAULT_BATCH][32];
+	fx_actor actors[FAULT_BATCH];
+	fx_bytes evs[FAULT_BATCH];
+	const uint8_t *data[FAULT_BATCH];
+	size_t lens[FAULT_BATCH];
+	mledger_submit_opts o = MLEDGER_SUBMIT_OPTS_INIT;
+	int error;
+
+	for (int i = 0; i < FAULT_BATCH; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "ca.example-%02d", i);
+		actors[i] = (fx_actor){ids[i], fx_key((uint8_t)(100 + i)), 1};
+		evs[i] = fx_enroll(&op, &actors[i == dup ? 0 : i],
+				   MLEDGER_ROLE_MINER);
+		if (i == bad)
+			evs[i].data[evs[i].len - 1] ^= 0x01;
+		data[i] = evs[i].data;
+		lens[i] = evs[i].len;
+	}
+	o.partial = partial;
+	o.threads = 2;
+	error = mledger_submit(res, ledger, data, lens, FAULT_BATCH, &o);
+	for (int i = 0; i < FAULT_BATCH; i++) {
+		free(evs[i].data);
+		mledger_key_free(actors[i].key);
+	}
+	return error;
+}
+
+static void expect_fault(int dup, int bad, int code, size_t index)
+{
+	mledger_submit_result res;
+	fx_head before = fx_head_of(ledger);
+	char words[32];
+	int error = submit_faulty(&res, dup, bad, false);
+
+	cr_assert_eq(error, code, "expected %s, got %s: %s",
+		     mledger_strerror(code), mledger_strerror(error),
+		     mledger_error_last());
+	snprintf(words, sizeof(words), "event %zu of %d", index + 1,
+		 FAULT_BATCH);
+	cr_assert(strstr(mledger_error_last(), words) != NULL,
+		  "\"%s\" does not name %s", mledger_error_last(), words);
+	cr_assert_eq(res.appended, 0);
+	cr_assert_eq(res.nrejected, 1);
+	cr_assert_eq(res.rejected[0].index, index);
+	cr_assert_eq(res.rejected[0].code, code);
+	mledger_submit_result_free(&res);
+	cr_assert(fx_head_eq(before, fx_head_of(ledger)));
+}
+
+Test(ledger, batch_reports_its_first_fault)
+{
+	/* A rule fault before a bad signature, and the other way round. */
+	expect_fault(10, 50, MLEDGER_EEXISTS, 10);
+	expect_fault(50, 10, MLEDGER_EBADSIG, 10);
+	/* Both in one event: the signature is checked first. */
+	expect_fault(30, 30, MLEDGER_EBADSIG, 30);
+	/* The last event's signature, after every rule held. */
+	expect_fault(-1, FAULT_BATCH - 1, MLEDGER_EBADSIG, FAULT_BATCH - 1);
+	expect_fault(-1, 0, MLEDGER_EBADSIG, 0);
+	expect_verified(1);
+}
+
+Test(ledger, partial_batch_skips_bad_signatures_and_rules)
+{
+	mledger_submit_result res;
+
+	cr_assert_eq(submit_faulty(&res, 20, 40, true), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(res.appended, FAULT_BATCH - 2);
+	cr_assert_eq(res.nrejected, 2);
+	cr_assert_eq(res.rejected[0].index, 20);
+	cr_assert_eq(res.rejected[0].code, MLEDGER_EEXISTS);
+	cr_assert_eq(res.rejected[1].index, 40);
+	cr_assert_eq(res.rejected[1].code, MLEDGER_EBADSIG);
+	mledger_submit_result_free(&res);
+	expect_verified(FAULT_BATCH - 1);
+}
+
+/*
+ * The rules keep decoded actors for the length of a batch; a rekey or a
+ * revocation earlier in the same batch must be seen by the events after it.
+ */
+Test(ledger, actor_changes_seen_within_a_batch)
+{
+	mledger_key *k1 = miner.key, *k2 = fx_key(21), *k3 = fx_key(22),
+		    *k4 = fx_key(23);
+	fx_bytes evs[5];
+	const uint8_t *data[5];
+	size_t lens[5];
+	mledger_submit_result res;
+	fx_head before = fx_head_of(ledger);
+
+	evs[0] = fx_enroll(&op, &miner, MLEDGER_ROLE_MINER);
+	evs[1] = rekey_ev(&miner, miner.id, k2, k1);    /* signed by k1 */
+	miner.key = k2;
+	evs[2] = rekey_ev(&miner, miner.id, k3, NULL);  /* by the new key */
+	evs[3] = revoke_ev(&op, miner.id, NULL);        /* the whole actor */
+	miner.key = k3;
+	evs[4] = rekey_ev(&miner, miner.id, k4, NULL);  /* after revocation */
+	for (int i = 0; i < 5; i++) {
+		data[i] = evs[i].data;
+		lens[i] = evs[i].len;
+	}
+	cr_assert_eq(mledger_submit(&res, ledger, data, lens, 5, NULL),
+		     MLEDGER_EKEY, "%s", mledger_error_last());
+	cr_assert(strstr(mledger_error_last(), "event 5 of 5") != NULL &&
+		  strstr(mledger_error_last(), "revoked") != NULL, "%s",
+		  mledger_error_last());
+	mledger_submit_result_free(&res);
+	cr_assert(fx_head_eq(before, fx_head_of(ledger)));
+
+	/* The first four go in as one batch and replay the same way. */
+	cr_assert_eq(mledger_submit(&res, ledger, data, lens, 4, NULL), 0,
+		     "%s", mledger_error_last());
+	mledger_submit_result_free(&res);
+	expect_verified(5);
+
+	/* A key retired earlier in a batch no longer signs in it. */
+	{
+		fx_actor r = {"us.example-recycling", fx_key(24), 1};
+		mledger_key *r1 = r.key, *r2 = fx_key(25);
+
+		for (int i = 0; i < 3; i++)
+			free(evs[i].data);
+		evs[0] = fx_enroll(&op, &r, MLEDGER_ROLE_RECYCLER);
+		evs[1] = rekey_ev(&r, r.id, r2, r1);
+		evs[2] = rekey_ev(&r, r.id, k4, NULL);      /* still by r1 */
+		for (int i = 0; i < 3; i++) {
+			data[i] = evs[i].data;
+			lens[i] = evs[i].len;
+		}
+		cr_assert_eq(mledger_submit(&res, ledger, data, lens, 3, NULL),
+			     MLEDGER_EKEY, "%s", mledger_error_last());
+		cr_assert(strstr(mledger_error_last(), "event 3 of 3") != NULL,
+			  "%s", mledger_error_last());
+		mledger_submit_result_free(&res);
+		mledger_key_free(r1);
+		mledger_key_free(r2);
+	}
+	for (int i = 0; i < 5; i++)
+		free(evs[i].data);
+	miner.key = k1;
+	mledger_key_free(k2);
+	mledger_key_free(k3);
+	mledger_key_free(k4);
+}
