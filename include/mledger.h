@@ -11,6 +11,7 @@
 #include "mledger/policy.h"
 #include "mledger/proof.h"
 #include "mledger/note.h"
+#include "mledger/bundle.h"
 
 #define MLEDGER_VERSION "0.1.0"
 
