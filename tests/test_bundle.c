@@ -20,6 +20,7 @@
  * another product, so it is checked only for ORE-A.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -778,4 +779,73 @@ Test(bundle, store_of_version_1_is_refused)
 	cr_assert_eq(mledger_ledger_open(&l, dir, NULL), MLEDGER_EIO);
 	cr_assert(strstr(mledger_error_last(), "version 2") != NULL, "%s",
 		  mledger_error_last());
+}
+
+/* ---- the fuzz corpus -------------------------------------------------------- */
+
+#define CORPUS MLEDGER_VECTORS_DIR "/../fuzz/corpus/bundle"
+
+static void write_seed(const char *name, const uint8_t *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", CORPUS, name);
+	cr_assert_not_null(f = fopen(path, "wb"), "%s", path);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/*
+ * The seed bundles of tests/fuzz/corpus/bundle (*.mlb) were exported from
+ * this suite's chain; they must still audit under the fixture's operator
+ * key, which guards the format against unnoticed change. With
+ * MLEDGER_WRITE_CORPUS=1 in the environment the seeds are written afresh.
+ */
+Test(bundle, corpus_seeds_still_audit)
+{
+	DIR *d;
+	struct dirent *e;
+	int seen = 0;
+
+	if (getenv("MLEDGER_WRITE_CORPUS") != NULL) {
+		static const char *const lots[] = {"PROD", "ORE-B", "HYD-2"};
+
+		for (size_t i = 0; i < 3; i++) {
+			fx_bytes b = export_of(lots[i]);
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s.mlb", lots[i]);
+			write_seed(name, b.data, b.len);
+			if (i == 0)
+				write_seed("truncated.bad", b.data, b.len / 2);
+			free(b.data);
+		}
+		write_seed("empty-map.bad", (const uint8_t *)"\x80", 1);
+	}
+	cr_assert_not_null(d = opendir(CORPUS), "%s", CORPUS);
+	while ((e = readdir(d)) != NULL) {
+		char path[4096];
+		size_t n = strlen(e->d_name);
+		uint8_t *buf;
+		long len;
+		FILE *f;
+
+		if (n < 4 || strcmp(e->d_name + n - 4, ".mlb") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CORPUS, e->d_name);
+		cr_assert_not_null(f = fopen(path, "rb"));
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		rewind(f);
+		buf = malloc((size_t)len);
+		cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+		fclose(f);
+		cr_assert_eq(audit(buf, (size_t)len), 0, "%s: %s", e->d_name,
+			     mledger_error_last());
+		free(buf);
+		seen++;
+	}
+	closedir(d);
+	cr_assert_geq(seen, 3, "no seed bundles in %s", CORPUS);
 }
