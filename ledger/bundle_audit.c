@@ -79,7 +79,15 @@ static int open_checkpoint(auditor *a, const uint8_t *note, size_t len)
 				"bundle: checkpoint has no origin line");
 		memcpy(origin, note, (size_t)(nl - note));
 		origin[nl - note] = '\0';
-		if ((error = mledger_note_vkey(&vkey, origin, o->trust_key)) < 0)
+		error = mledger_note_vkey(&vkey, origin, o->trust_key);
+		/* A name the key cannot take is the bundle's fault, unless
+		 * the key itself is unfit (not Ed25519): then it is the
+		 * caller's, as mledger_note_vkey says. */
+		if (error == MLEDGER_EINVAL &&
+		    mledger_key_alg(o->trust_key) == MLEDGER_ALG_ED25519)
+			error = mledger_error_set(MLEDGER_EFORMAT,
+				"%s", mledger_error_last());
+		if (error < 0)
 			return mledger_error_prefix("bundle: checkpoint");
 	}
 	error = mledger_note_open(&text, (const char *)note, len,
