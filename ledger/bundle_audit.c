@@ -145,7 +145,7 @@ static int read_map(auditor *a, const msgpack_object_array **entries)
 /* ---- 3: proofs and order -------------------------------------------------- */
 
 static int check_entry(auditor *a, size_t i, const msgpack_object *obj,
-		       uint64_t *seq)
+		       uint64_t *seq, mledger_entry *out)
 {
 	static const char *const fields[] = {"entry", "proof"};
 	uint8_t proof[MLEDGER_PROOF_MAX][MLEDGER_HASH_BYTES];
@@ -192,8 +192,7 @@ static int check_entry(auditor *a, size_t i, const msgpack_object *obj,
 					      arr->size, a->cp.root)) < 0)
 		return mledger_error_prefix("entry %llu", (unsigned long long)e.seq);
 	*seq = e.seq;
-	a->items[i].data = e.event;
-	a->items[i].len = e.event_len;
+	*out = e;
 	return 0;
 }
 
@@ -202,13 +201,34 @@ static int check_entries(auditor *a, const msgpack_object_array *entries)
 	const mledger_event *g;
 	int error;
 
-	a->n = entries->size;
-	if ((a->seqs = calloc(a->n, sizeof(*a->seqs))) == NULL ||
-	    (a->items = calloc(a->n, sizeof(*a->items))) == NULL)
+	mledger_entry *parsed;
+	size_t n = entries->size;
+
+	/*
+	 * The items (a few hundred bytes each) are made only once every
+	 * entry is known to be a real one, so a forged count of tiny array
+	 * elements costs no more than the compact arrays here.
+	 */
+	if ((a->seqs = calloc(n, sizeof(*a->seqs))) == NULL ||
+	    (parsed = calloc(n, sizeof(*parsed))) == NULL)
 		return MLEDGER_NOMEM();
-	for (size_t i = 0; i < a->n; i++)
-		if ((error = check_entry(a, i, &entries->ptr[i], &a->seqs[i])) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((error = check_entry(a, i, &entries->ptr[i], &a->seqs[i],
+					 &parsed[i])) < 0) {
+			free(parsed);
 			return mledger_error_prefix("bundle entry %zu", i + 1);
+		}
+	}
+	if ((a->items = calloc(n, sizeof(*a->items))) == NULL) {
+		free(parsed);
+		return MLEDGER_NOMEM();
+	}
+	a->n = n;
+	for (size_t i = 0; i < n; i++) {
+		a->items[i].data = parsed[i].event;
+		a->items[i].len = parsed[i].event_len;
+	}
+	free(parsed);
 	mledger_batch_decode(a->items, a->n, a->opts->threads);
 	if (a->items[0].error)
 		return mledger_error_set(a->items[0].error, "entry 0: %s",
