@@ -486,6 +486,10 @@ int mledger_bundle_audit(mledger_audit **out, const uint8_t *data, size_t len,
 	if (opts == NULL || (opts->trust_vkey == NULL) == (opts->trust_key == NULL))
 		return mledger_error_set(MLEDGER_EINVAL,
 			"audit needs the operator's key: a verifier key or a public key");
+	/* A malformed trusted key is the caller's fault, not the bundle's. */
+	if (opts->trust_vkey != NULL && mledger_vkey_check(opts->trust_vkey) < 0)
+		return mledger_error_set(MLEDGER_EINVAL, "trusted key: %s",
+					 mledger_error_last());
 	if (len > MLEDGER_BUNDLE_MAX)
 		return mledger_error_set(MLEDGER_ETOOBIG,
 			"bundle of %zu bytes is over the cap of %zu", len,

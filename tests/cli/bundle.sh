@@ -142,6 +142,8 @@ expect_exit 2 audit b.mlb
 assert_one_line_error
 expect_exit 2 audit b.mlb --trust no-such-file
 assert_one_line_error
+expect_exit 2 audit b.mlb --trust "example.org/minerals/test+0000+AAAA"
+assert_one_line_error
 expect_exit 3 audit missing.mlb --trust operator.key.pub
 assert_one_line_error
 expect_exit 2 export
