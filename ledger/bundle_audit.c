@@ -190,7 +190,7 @@ static int check_entry(auditor *a, size_t i, const msgpack_object *obj,
 	if ((error = mledger_inclusion_verify(e.seq, a->cp.size, leaf,
 					      (const uint8_t (*)[MLEDGER_HASH_BYTES])proof,
 					      arr->size, a->cp.root)) < 0)
-		return mledger_error_prefix("entry %llu", (unsigned long long)e.seq);
+		return error;
 	*seq = e.seq;
 	*out = e;
 	return 0;

@@ -536,7 +536,8 @@ Test(bundle, proof_altered)
 	parts.e[k].proof[1][5] ^= 0x10;
 	t = join(&parts);
 	cr_assert_eq(audit(t.data, t.len), MLEDGER_ECHAIN);
-	cr_assert(strstr(mledger_error_last(), "entry 11") != NULL, "%s",
+	cr_assert(strstr(mledger_error_last(),
+			 "inclusion proof: entry 11 does not lead") != NULL, "%s",
 		  mledger_error_last());
 	free(t.data);
 	parts.e[k] = saved;
