@@ -45,7 +45,7 @@ struct mledger_audit {
 typedef struct auditor {
 	const mledger_audit_opts *opts;
 	mledger_doc doc;
-	const char *lot;          /* NUL-terminated copy in the audit */
+	char *lot;                /* NUL-terminated copy, in the audit */
 	mledger_checkpoint cp;
 	size_t n;
 	uint64_t *seqs;           /* of each entry, ascending */
@@ -137,8 +137,8 @@ static int read_map(auditor *a, const msgpack_object_array **entries)
 		return mledger_error_set(MLEDGER_ETOOBIG,
 			"bundle: %u entries, over the cap of %u",
 			(*entries)->size, MLEDGER_BUNDLE_ENTRIES_MAX);
-	memcpy((char *)a->lot, lot, lot_len);
-	((char *)a->lot)[lot_len] = '\0';
+	memcpy(a->lot, lot, lot_len);
+	a->lot[lot_len] = '\0';
 	return open_checkpoint(a, note, note_len);
 }
 
