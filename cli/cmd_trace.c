@@ -115,8 +115,8 @@ done:
  * library does not ship and a file that is not a valid policy are usage
  * errors; a file that cannot be read is an I/O error.
  */
-static int load_policy(mledger_policy **out, const char *name,
-		       const char *file)
+int cli_load_policy(mledger_policy **out, const char *name,
+		    const char *file)
 {
 	int err;
 
@@ -192,7 +192,7 @@ int cmd_share(int argc, char **argv)
 		return rc;
 	if (name != NULL && file != NULL)
 		return cli_usage_error("give --policy NAME or --policy-file FILE, not both");
-	if ((rc = load_policy(&policy, name ? name : "usmca", file)) != CLI_OK)
+	if ((rc = cli_load_policy(&policy, name ? name : "usmca", file)) != CLI_OK)
 		return rc;
 	if ((rc = build_trace(&trace, &ledger, lot)) != CLI_OK)
 		goto done;

@@ -103,6 +103,8 @@ int cmd_vkey(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_consistency(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* ---- command table (main.c) ------------------------------------------- */
 
@@ -230,6 +232,12 @@ int cli_load_key(mledger_key **out, const char *path, bool need_private);
 
 /* The raw public key of a key file, for actor records and key ids. */
 int cli_load_pubkey(mledger_pubkey *out, const char *path);
+
+/*
+ * The policy to judge shares by: a shipped one by name, or a file
+ * (cmd_trace.c). Prints its own error and returns an exit code.
+ */
+int cli_load_policy(mledger_policy **out, const char *name, const char *file);
 
 /* ---- ledger ------------------------------------------------------------ */
 

@@ -245,6 +245,27 @@ static const struct cli_command commands[] = {
 	 "  --key FILE  sign a new checkpoint if the latest does not cover the\n"
 	 "              ledger (default: publish the latest checkpoint)\n",
 	 false},
+	{"export", NULL, cmd_export,
+	 "write everything needed to judge one lot offline into a bundle",
+	 "LOT [-o BUNDLE] [--key OPERATOR_KEY]",
+	 "  -o, --output FILE  where to write the bundle (default: stdout, never\n"
+	 "                     a terminal)\n"
+	 "  --key FILE         the operator's private key: makes a checkpoint when\n"
+	 "                     no stored one covers the whole ledger\n",
+	 false},
+	{"audit", NULL, cmd_audit,
+	 "check a bundle offline and print the lot's trace and shares",
+	 "BUNDLE --trust KEY [--lot ID] [--policy NAME | --policy-file FILE] [--year Y] [--date YYYY-MM-DD] [--format tree|json] [--json]",
+	 "  --trust KEY         the operator's key: a public key file, a file with\n"
+	 "                      its verifier key, or the verifier key itself\n"
+	 "                      (as mledger vkey prints it)\n"
+	 "  --lot ID            fail unless the bundle is of this lot\n"
+	 "  --policy NAME       usmca (default), ira-30d, feoc, eu-battery, aim\n"
+	 "  --policy-file FILE  a policy of your own (JSON, as under policies/)\n"
+	 "  --year Y, --date D  as for mledger share\n"
+	 "  --format FORMAT     tree (default) or json; --json is --format json\n"
+	 "  --threads N         signature checks in parallel (default: all cores)\n",
+	 false},
 	{"help", NULL, cmd_help,
 	 "show this help, or a command's",
 	 "[COMMAND [VERB]]",

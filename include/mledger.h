@@ -12,6 +12,7 @@
 #include "mledger/proof.h"
 #include "mledger/note.h"
 #include "mledger/tiles.h"
+#include "mledger/bundle.h"
 
 #define MLEDGER_VERSION "0.1.0"
 

@@ -34,4 +34,7 @@ int mledger_with_state(mledger_ledger *ledger,
 int mledger_checkpoint_text(char **out, const char *origin, uint64_t size,
 			    const uint8_t root[MLEDGER_HASH_BYTES]);
 
+/* 0 if s is a well-formed C2SP Ed25519 verifier key, else EFORMAT. */
+int mledger_vkey_check(const char *s);
+
 #endif

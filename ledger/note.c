@@ -223,6 +223,13 @@ bad:
 		"verifier key is not NAME+KEYID+BASE64 with an Ed25519 key");
 }
 
+int mledger_vkey_check(const char *vkey_s)
+{
+	vkey v;
+
+	return parse_vkey(&v, vkey_s);
+}
+
 int mledger_note_open(char **text, const char *note, size_t len,
 		      const char *vkey_s)
 {

@@ -125,7 +125,8 @@ static int apply_genesis(const mledger_state *st, uint64_t seq,
 	if ((error = put_new_keys(st, seq, op->id, op->keys, op->nkeys, kids)) < 0 ||
 	    (error = mledger_state_actor_put(st, op, seq, false, 0,
 					     (const uint8_t (*)[MLEDGER_KID_BYTES])kids,
-					     op->nkeys)) < 0)
+					     op->nkeys)) < 0 ||
+	    (error = mledger_state_subject_add(st, op->id, seq)) < 0)
 		return error;
 	return mledger_state_actor_seq_put(st, op->id, ev->actor_seq);
 }
@@ -160,7 +161,8 @@ static int apply_enroll(const mledger_state *st, uint64_t seq,
 	if ((error = check_keys_new(st, r->keys, r->nkeys)) < 0)
 		return error;
 
-	if ((error = put_new_keys(st, seq, r->id, r->keys, r->nkeys, kids)) < 0)
+	if ((error = put_new_keys(st, seq, r->id, r->keys, r->nkeys, kids)) < 0 ||
+	    (error = mledger_state_subject_add(st, r->id, seq)) < 0)
 		return error;
 	return mledger_state_actor_put(st, r, seq, false, 0,
 				       (const uint8_t (*)[MLEDGER_KID_BYTES])kids,
@@ -289,7 +291,8 @@ static int apply_rekey(const mledger_state *st, uint64_t seq,
 	if ((error = mledger_kid_compute(kid, added.pub.alg, added.pub.pub,
 					 added.pub.len)) < 0 ||
 	    (error = mledger_state_key_put(st, kid, &added)) < 0 ||
-	    (error = put_with_kid(st, a, kid, false, 0)) < 0)
+	    (error = put_with_kid(st, a, kid, false, 0)) < 0 ||
+	    (error = mledger_state_subject_add(st, subject, seq)) < 0)
 		goto done;
 	if (ev->u.rekey.has_retire) {
 		retired.retired = true;
@@ -344,6 +347,9 @@ static int apply_revoke(const mledger_state *st, uint64_t seq,
 	ks.retired_seq = seq;
 	error = mledger_state_key_put(st, ev->u.revoke.kid, &ks);
 done:
+	/* Both ways out that succeed (whole actor, one key) land here. */
+	if (error == 0)
+		error = mledger_state_subject_add(st, subject, seq);
 	mledger_actor_state_free(a);
 	return error;
 }
@@ -396,9 +402,9 @@ static int check_signer(mledger_actor_state **out, const mledger_state *st,
 	return 0;
 }
 
-int mledger_rules_apply(const mledger_state *st, uint64_t seq,
-			const mledger_event *ev,
-			const uint8_t kid[MLEDGER_KID_BYTES])
+static int apply(const mledger_state *st, uint64_t seq,
+		 const mledger_event *ev, const uint8_t kid[MLEDGER_KID_BYTES],
+		 uint64_t *partial)
 {
 	mledger_actor_state *signer = NULL;
 	int error;
@@ -423,7 +429,7 @@ int mledger_rules_apply(const mledger_state *st, uint64_t seq,
 		error = apply_revoke(st, seq, ev, signer);
 		break;
 	default:
-		error = mledger_rules_apply_lot(st, seq, ev, signer);
+		error = mledger_rules_apply_lot(st, seq, ev, signer, partial);
 		break;
 	}
 	if (error == 0)
@@ -432,4 +438,19 @@ int mledger_rules_apply(const mledger_state *st, uint64_t seq,
 done:
 	mledger_actor_state_free(signer);
 	return error;
+}
+
+int mledger_rules_apply(const mledger_state *st, uint64_t seq,
+			const mledger_event *ev,
+			const uint8_t kid[MLEDGER_KID_BYTES])
+{
+	return apply(st, seq, ev, kid, NULL);
+}
+
+int mledger_rules_apply_partial(const mledger_state *st, uint64_t seq,
+				const mledger_event *ev,
+				const uint8_t kid[MLEDGER_KID_BYTES],
+				uint64_t *partial)
+{
+	return apply(st, seq, ev, kid, partial);
 }

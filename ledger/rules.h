@@ -20,4 +20,17 @@ int mledger_rules_apply(const mledger_state *st, uint64_t seq,
 			const mledger_event *ev,
 			const uint8_t kid[MLEDGER_KID_BYTES]);
 
+/*
+ * The same rules for the audit of a bundle (bundle_audit.c), which holds a
+ * lot's ancestry but not the whole ledger: a transform input that is not in
+ * the state is taken as a lot outside the bundle and skipped, and the
+ * transform's element balance, which needs every input, is not checked.
+ * Each event so checked in part adds one to *partial. Everything else is
+ * checked exactly as by mledger_rules_apply.
+ */
+int mledger_rules_apply_partial(const mledger_state *st, uint64_t seq,
+				const mledger_event *ev,
+				const uint8_t kid[MLEDGER_KID_BYTES],
+				uint64_t *partial);
+
 #endif

@@ -301,7 +301,7 @@ static int check_balance(const mledger_ev_transform *t,
 
 static int apply_transform(const mledger_state *st, uint64_t seq,
 			   const mledger_event *ev,
-			   const mledger_actor_state *signer)
+			   const mledger_actor_state *signer, uint64_t *partial)
 {
 	const mledger_ev_transform *t = &ev->u.transform;
 	const char *type = "lot.transform";
@@ -309,6 +309,7 @@ static int apply_transform(const mledger_state *st, uint64_t seq,
 				MLEDGER_ROLE_MANUFACTURER |
 				MLEDGER_ROLE_RECYCLER;
 	mledger_lot_state **in;
+	size_t absent = 0;
 	int error = 0;
 
 	if (!(signer->pub.record.roles & makers))
@@ -326,6 +327,20 @@ static int apply_transform(const mledger_state *st, uint64_t seq,
 	if (in == NULL)
 		return MLEDGER_NOMEM();
 	for (size_t i = 0; i < t->ninputs && error == 0; i++) {
+		/* Auditing a bundle: an input outside it is skipped (rules.h). */
+		if (partial != NULL) {
+			int present = mledger_state_lot_exists(st,
+							       t->inputs[i].lot);
+
+			if (present < 0) {
+				error = present;
+				break;
+			}
+			if (present == 0) {
+				absent++;
+				continue;
+			}
+		}
 		if ((error = load_lot(&in[i], st, type, t->inputs[i].lot)) < 0 ||
 		    (error = check_custody(&in[i]->pub, type, ev->actor)) < 0 ||
 		    (error = check_take(&in[i]->pub, type, t->inputs[i].mass_g)) < 0)
@@ -334,10 +349,14 @@ static int apply_transform(const mledger_state *st, uint64_t seq,
 	}
 	for (size_t o = 0; o < t->noutputs && error == 0; o++)
 		error = check_new_lot(st, type, t->outputs[o].lot);
-	if (error == 0)
+	if (error == 0 && absent == 0)
 		error = check_balance(t, in);
+	if (error == 0 && absent > 0)
+		(*partial)++;
 
 	for (size_t i = 0; i < t->ninputs && error == 0; i++) {
+		if (in[i] == NULL)
+			continue;
 		take(&in[i]->pub, t->inputs[i].mass_g, ev->time);
 		error = put_and_index(st, &in[i]->pub, seq);
 	}
@@ -423,6 +442,9 @@ static int apply_attest(const mledger_state *st, uint64_t seq,
 				"%s: %s is not a facility of %s", type, a->id,
 				actor);
 		mledger_actor_state_free(owner);
+		/* Indexed under the actor, for a facility its owner. */
+		if (error == 0)
+			error = mledger_state_subject_add(st, actor, seq);
 		return error;
 	}
 	}
@@ -431,7 +453,7 @@ static int apply_attest(const mledger_state *st, uint64_t seq,
 
 int mledger_rules_apply_lot(const mledger_state *st, uint64_t seq,
 			    const mledger_event *ev,
-			    const mledger_actor_state *signer)
+			    const mledger_actor_state *signer, uint64_t *partial)
 {
 	switch (ev->type) {
 	case MLEDGER_EV_LOT_REGISTER:
@@ -441,7 +463,7 @@ int mledger_rules_apply_lot(const mledger_state *st, uint64_t seq,
 	case MLEDGER_EV_LOT_RECEIVE:
 		return apply_receive(st, seq, ev);
 	case MLEDGER_EV_LOT_TRANSFORM:
-		return apply_transform(st, seq, ev, signer);
+		return apply_transform(st, seq, ev, signer, partial);
 	case MLEDGER_EV_LOT_ADJUST:
 		return apply_adjust(st, seq, ev);
 	case MLEDGER_EV_LOT_ATTEST:

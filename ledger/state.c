@@ -349,3 +349,14 @@ int mledger_state_actor_seq_put(const mledger_state *st, const char *id,
 	return put(st, st->db->actor_seqs, id, strlen(id), val, sizeof(val),
 		   "storing an actor sequence number");
 }
+
+int mledger_state_subject_add(const mledger_state *st, const char *id,
+			      uint64_t seq)
+{
+	uint8_t be[8];
+	MDB_val k = {strlen(id), (void *)id}, v = {sizeof(be), be};
+
+	mledger_be64_put(be, seq);
+	return mledger_store_error(mdb_put(st->txn, st->db->subjects, &k, &v, 0),
+				   "indexing an entry about an actor");
+}

@@ -103,6 +103,10 @@ int mledger_state_lot_event_add(const mledger_state *st, const char *id,
 int mledger_lot_state_decode(mledger_lot_state **out, const char *id,
 			     size_t id_len, const uint8_t *val, size_t len);
 
+/* Record that entry seq concerns actor id (subjects: registry, attest). */
+int mledger_state_subject_add(const mledger_state *st, const char *id,
+			      uint64_t seq);
+
 /* Big-endian 64-bit integer codec for fixed-width values. */
 void mledger_be64_put(uint8_t out[8], uint64_t v);
 uint64_t mledger_be64_get(const uint8_t in[8]);

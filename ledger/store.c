@@ -6,10 +6,12 @@
  */
 #include "store.h"
 
+#include "mledger/ledger.h"
+
 #include <errno.h>
 #include <string.h>
 
-#define DB_COUNT 9
+#define DB_COUNT 10
 
 int mledger_store_error(int rc, const char *what)
 {
@@ -46,13 +48,15 @@ static int open_dbs(mledger_store *s, unsigned flags)
 {
 	static const char *const names[DB_COUNT] = {
 		"entries", "meta", "actors", "actor_seqs", "keys", "lots",
-		"lot_events", "hashes", "checkpoints"};
+		"lot_events", "hashes", "checkpoints", "subjects"};
 	MDB_dbi *slots[DB_COUNT] = {&s->db.entries, &s->db.meta,
 		&s->db.actors, &s->db.actor_seqs, &s->db.keys, &s->db.lots,
-		&s->db.lot_events, &s->db.hashes, &s->db.checkpoints};
-	/* entries are keyed by integer; lot_events hold sorted fixed seqs. */
+		&s->db.lot_events, &s->db.hashes, &s->db.checkpoints,
+		&s->db.subjects};
+	/* entries are keyed by integer; lot_events and subjects hold sorted
+	 * fixed seqs. */
 	const unsigned extra[DB_COUNT] = {MDB_INTEGERKEY, 0, 0, 0, 0, 0,
-		MDB_DUPSORT | MDB_DUPFIXED, 0, 0};
+		MDB_DUPSORT | MDB_DUPFIXED, 0, 0, MDB_DUPSORT | MDB_DUPFIXED};
 	unsigned create = (flags & MLEDGER_STORE_CREATE) ? MDB_CREATE : 0;
 	MDB_txn *txn;
 	int rc;
@@ -69,8 +73,8 @@ static int open_dbs(mledger_store *s, unsigned flags)
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
 				return mledger_error_set(MLEDGER_EIO,
-					"the ledger has no \"%s\" database: not a mineral-ledger store",
-					names[i]);
+					"the ledger has no \"%s\" database: not a mineral-ledger store of version %d",
+					names[i], MLEDGER_STORE_VERSION);
 			return mledger_store_error(rc, "opening the ledger");
 		}
 	}

@@ -16,6 +16,9 @@
  *   hashes      (level, index) -> hash of the complete Merkle subtree of
  *               2^level entries from index * 2^level (proto/storage.md)
  *   checkpoints tree size (uint64 big-endian) -> signed checkpoint note
+ *   subjects    actor id -> seqs of the entries about the actor: its
+ *               enrolment (or genesis), rekeys, revocations, and
+ *               attestations on it or its facilities (as lot_events)
  */
 #ifndef MLEDGER_STORE_H
 #define MLEDGER_STORE_H
@@ -39,6 +42,7 @@ typedef struct mledger_dbs {
 	MDB_dbi lot_events;
 	MDB_dbi hashes;
 	MDB_dbi checkpoints;
+	MDB_dbi subjects;
 } mledger_dbs;
 
 typedef struct mledger_store {

@@ -257,7 +257,9 @@ static int compare_state(verifier *vf, MDB_txn *ltxn)
 	    (error = compare_db(ltxn, a->keys, stxn, b->keys, "keys")) == 0 &&
 	    (error = compare_db(ltxn, a->lots, stxn, b->lots, "lots")) == 0 &&
 	    (error = compare_db(ltxn, a->lot_events, stxn, b->lot_events,
-				"lot histories")) == 0)
+				"lot histories")) == 0 &&
+	    (error = compare_db(ltxn, a->subjects, stxn, b->subjects,
+				"actor histories")) == 0)
 		error = compare_db(ltxn, a->hashes, stxn, b->hashes,
 				   "Merkle tree hashes");
 	mdb_txn_abort(stxn);

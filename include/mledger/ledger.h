@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define MLEDGER_STORE_VERSION 1
+#define MLEDGER_STORE_VERSION 2
 
 typedef struct mledger_ledger mledger_ledger;
 
