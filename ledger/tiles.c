@@ -81,15 +81,15 @@ int mledger_tile_entries_path(char out[MLEDGER_TILE_PATH_MAX], uint64_t index,
 	return tile_path(out, "entries", index, width);
 }
 
-int mledger_bundle_split(mledger_bundle_entry *out, unsigned width,
-			 const uint8_t *data, size_t len)
+int mledger_tile_bundle_split(mledger_tile_entry *out, unsigned width,
+			      const uint8_t *data, size_t len)
 {
 	size_t off = 0;
 
-	if (len > MLEDGER_BUNDLE_MAX)
+	if (len > MLEDGER_TILE_BUNDLE_MAX)
 		return mledger_error_set(MLEDGER_ETOOBIG,
 			"entry bundle: %zu bytes, more than the %u-byte limit",
-			len, MLEDGER_BUNDLE_MAX);
+			len, MLEDGER_TILE_BUNDLE_MAX);
 	for (unsigned i = 0; i < width; i++) {
 		size_t n;
 
@@ -382,7 +382,7 @@ int mledger_tiles_write(mledger_tiles_stats *stats, mledger_ledger *l,
 		goto done;
 	}
 	/* Big enough for a full bundle of the largest entries. */
-	if ((w.buf = malloc(MLEDGER_BUNDLE_MAX)) == NULL) {
+	if ((w.buf = malloc(MLEDGER_TILE_BUNDLE_MAX)) == NULL) {
 		error = MLEDGER_NOMEM();
 		goto done;
 	}

@@ -17,7 +17,7 @@ int mledger_tiles_read_file(uint8_t **out, size_t *len, const char *dir,
  * entries (*out malloc'd with width slots, borrowing from *data, also
  * malloc'd; *width set). ENOTFOUND past the tree's size.
  */
-int mledger_tiles_read_bundle(uint8_t **data, mledger_bundle_entry **out,
+int mledger_tiles_read_bundle(uint8_t **data, mledger_tile_entry **out,
 			      unsigned *width, mledger_tiles *tiles,
 			      uint64_t index);
 

@@ -266,7 +266,7 @@ int mledger_tiles_read_tile(uint8_t (**out)[MLEDGER_HASH_BYTES], size_t *n,
 	return 0;
 }
 
-int mledger_tiles_read_bundle(uint8_t **data, mledger_bundle_entry **out,
+int mledger_tiles_read_bundle(uint8_t **data, mledger_tile_entry **out,
 			      unsigned *width, mledger_tiles *t,
 			      uint64_t index)
 {
@@ -291,7 +291,7 @@ int mledger_tiles_read_bundle(uint8_t **data, mledger_bundle_entry **out,
 		error = MLEDGER_NOMEM();
 		goto fail;
 	}
-	if ((error = mledger_bundle_split(*out, w, *data, len)) < 0) {
+	if ((error = mledger_tile_bundle_split(*out, w, *data, len)) < 0) {
 		mledger_error_prefix("%s", rel);
 		goto fail;
 	}
@@ -329,7 +329,7 @@ static int prove_entry(mledger_tiles *t, uint64_t index, const uint8_t *data,
 int mledger_tiles_entry(uint8_t **out, size_t *len, mledger_tiles *t,
 			uint64_t index)
 {
-	mledger_bundle_entry *e = NULL;
+	mledger_tile_entry *e = NULL;
 	uint8_t *data = NULL;
 	unsigned width;
 	size_t i = (size_t)(index % MLEDGER_TILE_WIDTH);
@@ -367,7 +367,7 @@ done:
 static int open_by_genesis(char **text, mledger_tiles *t, const char *note,
 			   size_t note_len)
 {
-	mledger_bundle_entry *e = NULL;
+	mledger_tile_entry *e = NULL;
 	uint8_t *data = NULL;
 	unsigned width;
 	mledger_entry entry;

@@ -19,7 +19,7 @@ typedef struct tiles_source {
 	uint64_t size;            /* entries in the checkpoint's tree */
 	uint64_t next;            /* next bundle to read */
 	uint8_t *data[64];        /* bundles of the current chunk */
-	mledger_bundle_entry *entries[64];
+	mledger_tile_entry *entries[64];
 	size_t nheld;
 	int pending;              /* a bundle fault, reported next call */
 	char pending_msg[512];

@@ -87,22 +87,22 @@ Test(tiles, bundle_split)
 	static const uint8_t good[] = {0, 1, 'a', 0, 3, 'b', 'c', 'd'};
 	static const uint8_t empty[] = {0, 0, 0, 1, 'a'};
 	static const uint8_t past[] = {0, 1, 'a', 1, 0, 'b'};
-	mledger_bundle_entry e[3];
+	mledger_tile_entry e[3];
 
-	cr_assert_eq(mledger_bundle_split(e, 2, good, sizeof(good)), 0);
+	cr_assert_eq(mledger_tile_bundle_split(e, 2, good, sizeof(good)), 0);
 	cr_assert_eq(e[0].len, 1);
 	cr_assert_eq(e[0].data[0], 'a');
 	cr_assert_eq(e[1].len, 3);
 	cr_assert_eq(memcmp(e[1].data, "bcd", 3), 0);
 	/* One entry too few, one too many, a length past the end, empty. */
-	cr_assert_eq(mledger_bundle_split(e, 3, good, sizeof(good)), MLEDGER_EFORMAT);
-	cr_assert_eq(mledger_bundle_split(e, 1, good, sizeof(good)), MLEDGER_EFORMAT);
+	cr_assert_eq(mledger_tile_bundle_split(e, 3, good, sizeof(good)), MLEDGER_EFORMAT);
+	cr_assert_eq(mledger_tile_bundle_split(e, 1, good, sizeof(good)), MLEDGER_EFORMAT);
 	cr_assert(strstr(mledger_error_last(), "bytes after") != NULL);
-	cr_assert_eq(mledger_bundle_split(e, 2, past, sizeof(past)), MLEDGER_EFORMAT);
+	cr_assert_eq(mledger_tile_bundle_split(e, 2, past, sizeof(past)), MLEDGER_EFORMAT);
 	cr_assert(strstr(mledger_error_last(), "runs past the end") != NULL);
-	cr_assert_eq(mledger_bundle_split(e, 2, empty, sizeof(empty)), MLEDGER_EFORMAT);
-	cr_assert_eq(mledger_bundle_split(e, 2, good, MLEDGER_BUNDLE_MAX + 1),
-		     MLEDGER_ETOOBIG);
+	cr_assert_eq(mledger_tile_bundle_split(e, 2, empty, sizeof(empty)), MLEDGER_EFORMAT);
+	cr_assert_eq(mledger_tile_bundle_split(e, 2, good, MLEDGER_TILE_BUNDLE_MAX + 1),
+		          MLEDGER_ETOOBIG);
 }
 
 /* ---- ledgers of a given size --------------------------------------------- */

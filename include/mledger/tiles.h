@@ -30,7 +30,7 @@ extern "C" {
 #define MLEDGER_TILE_LEVEL_MAX 63
 /* An entry bundle prefixes each entry with a big-endian uint16 length. */
 #define MLEDGER_TILE_ENTRY_MAX 65535u
-#define MLEDGER_BUNDLE_MAX (MLEDGER_TILE_WIDTH * (2u + MLEDGER_TILE_ENTRY_MAX))
+#define MLEDGER_TILE_BUNDLE_MAX (MLEDGER_TILE_WIDTH * (2u + MLEDGER_TILE_ENTRY_MAX))
 /* "tile/entries/x018/x446/x744/x073/x709/x551/615.p/255" and a NUL. */
 #define MLEDGER_TILE_PATH_MAX 64
 
@@ -49,18 +49,19 @@ int mledger_tile_entries_path(char out[MLEDGER_TILE_PATH_MAX], uint64_t index,
 			      unsigned width);
 
 /* One entry of a bundle: borrowed from the bundle's bytes. */
-typedef struct mledger_bundle_entry {
+typedef struct mledger_tile_entry {
 	const uint8_t *data;
 	size_t len;
-} mledger_bundle_entry;
+} mledger_tile_entry;
 
 /*
  * Split an entry bundle into exactly width entries (out has width slots).
  * MLEDGER_EFORMAT, naming the entry, if a length runs past the end, an
- * entry is empty, or bytes are left over; ETOOBIG past MLEDGER_BUNDLE_MAX.
+ * entry is empty, or bytes are left over; ETOOBIG past
+ * MLEDGER_TILE_BUNDLE_MAX.
  */
-int mledger_bundle_split(mledger_bundle_entry *out, unsigned width,
-			 const uint8_t *data, size_t len);
+int mledger_tile_bundle_split(mledger_tile_entry *out, unsigned width,
+			      const uint8_t *data, size_t len);
 
 /* ---- writing ---------------------------------------------------------- */
 
