@@ -20,6 +20,7 @@ enum {
 	OPT_DATE,
 	OPT_FORMAT,
 	OPT_THREADS,
+	OPT_TILES,
 };
 
 /* mledger export LOT [-o BUNDLE] [--key OPERATOR_KEY] */
@@ -131,6 +132,9 @@ static void print_summary(const mledger_audit_summary *s)
 	       s->lot, (unsigned long long)s->entries,
 	       (unsigned long long)s->signatures, s->origin,
 	       (unsigned long long)s->size, root);
+	if (s->served_size > 0)
+		printf("; every entry also proved into the served log of %llu entries",
+		       (unsigned long long)s->served_size);
 	if (s->partial > 0)
 		printf("; %llu transform%s also consumed lots outside the bundle and %s checked for the lots in it only",
 		       (unsigned long long)s->partial, s->partial == 1 ? "" : "s",
@@ -143,13 +147,16 @@ static json_t *summary_json(const mledger_audit_summary *s)
 	char root[2 * MLEDGER_HASH_BYTES + 1];
 
 	mledger_hex(root, s->root, MLEDGER_HASH_BYTES);
-	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:o}",
 			 "lot", s->lot, "origin", s->origin,
 			 "size", (json_int_t)s->size, "root", root,
 			 "entries", (json_int_t)s->entries,
 			 "signatures", (json_int_t)s->signatures,
 			 "partial", (json_int_t)s->partial,
-			 "lots", (json_int_t)s->lots);
+			 "lots", (json_int_t)s->lots,
+			 "served_size", s->served_size > 0
+				? json_integer((json_int_t)s->served_size)
+				: json_null());
 }
 
 /* Print text the library rendered, ending it with one newline. */
@@ -203,7 +210,8 @@ done:
 }
 
 /* mledger audit BUNDLE --trust KEY [--lot ID] [--policy NAME | --policy-file F]
- *                     [--year Y] [--date D] [--format tree|json] [--json] */
+ *                     [--year Y] [--date D] [--format tree|json]
+ *                     [--tiles DIR] [--json] */
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -215,6 +223,7 @@ int cmd_audit(int argc, char **argv)
 		{"date", required_argument, NULL, OPT_DATE},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"tiles", required_argument, NULL, OPT_TILES},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -224,7 +233,8 @@ int cmd_audit(int argc, char **argv)
 	mledger_policy *policy = NULL;
 	mledger_audit *audit = NULL;
 	mledger_key *key = NULL;
-	const char *trust = NULL, *name = NULL, *file = NULL;
+	mledger_tiles_open_opts to = MLEDGER_TILES_OPEN_OPTS_INIT;
+	const char *trust = NULL, *name = NULL, *file = NULL, *tiles = NULL;
 	char *vkey = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -276,6 +286,9 @@ int cmd_audit(int argc, char **argv)
 						       optarg);
 			ao.threads = (unsigned)threads;
 			break;
+		case OPT_TILES:
+			tiles = optarg;
+			break;
 		default:
 			return CLI_USAGE;
 		}
@@ -295,6 +308,14 @@ int cmd_audit(int argc, char **argv)
 	    (rc = cli_read_file(&data, &len, argv[optind],
 				MLEDGER_BUNDLE_MAX)) != CLI_OK)
 		goto done;
+	/* The served log is opened under the same trusted key. */
+	to.vkey = ao.trust_vkey;
+	to.key = ao.trust_key;
+	if (tiles != NULL &&
+	    (err = mledger_tiles_open(&ao.tiles, tiles, &to)) < 0) {
+		rc = cli_lib_error(err, tiles);
+		goto done;
+	}
 	if ((err = mledger_bundle_audit(&audit, data, len, &ao)) < 0 ||
 	    (err = mledger_share_compute(&report, mledger_audit_trace(audit),
 					 policy, &so)) < 0) {
@@ -305,6 +326,7 @@ int cmd_audit(int argc, char **argv)
 done:
 	mledger_share_report_free(report);
 	mledger_audit_free(audit);
+	mledger_tiles_free(ao.tiles);
 	mledger_policy_free(policy);
 	mledger_key_free(key);
 	free(vkey);

@@ -255,7 +255,7 @@ static const struct cli_command commands[] = {
 	 false},
 	{"audit", NULL, cmd_audit,
 	 "check a bundle offline and print the lot's trace and shares",
-	 "BUNDLE --trust KEY [--lot ID] [--policy NAME | --policy-file FILE] [--year Y] [--date YYYY-MM-DD] [--format tree|json] [--json]",
+	 "BUNDLE --trust KEY [--lot ID] [--policy NAME | --policy-file FILE] [--year Y] [--date YYYY-MM-DD] [--format tree|json] [--tiles DIR] [--json]",
 	 "  --trust KEY         the operator's key: a public key file, a file with\n"
 	 "                      its verifier key, or the verifier key itself\n"
 	 "                      (as mledger vkey prints it)\n"
@@ -264,7 +264,9 @@ static const struct cli_command commands[] = {
 	 "  --policy-file FILE  a policy of your own (JSON, as under policies/)\n"
 	 "  --year Y, --date D  as for mledger share\n"
 	 "  --format FORMAT     tree (default) or json; --json is --format json\n"
-	 "  --threads N         signature checks in parallel (default: all cores)\n",
+	 "  --threads N         signature checks in parallel (default: all cores)\n"
+	 "  --tiles DIR         also prove every entry into a served copy of the\n"
+	 "                      log (mledger tiles), consistent with the bundle's\n",
 	 false},
 	{"help", NULL, cmd_help,
 	 "show this help, or a command's",

@@ -6,7 +6,9 @@
  *   2. the checkpoint note verifies with the trusted key;
  *   3. every entry is proved into the checkpoint's tree, the seqs strictly
  *      increase from 0, and entry 0 is the genesis of the checkpoint's
- *      origin;
+ *      origin; with a served copy of the log (opts->tiles), its checkpoint
+ *      is proved consistent with the bundle's and every entry is proved
+ *      into it too, from its hash tiles;
  *   4. every event is decoded and its signature checked (in parallel), and
  *      the events are replayed in order through the append rules, in their
  *      partial mode (rules.h), into a scratch store in $TMPDIR, which checks
@@ -22,6 +24,7 @@
 #include "mledger/bundle.h"
 #include "mledger/note.h"
 #include "mledger/proof.h"
+#include "mledger/tiles.h"
 
 #include "batch.h"
 #include "bundle_int.h"
@@ -144,6 +147,66 @@ static int read_map(auditor *a, const msgpack_object_array **entries)
 
 /* ---- 3: proofs and order -------------------------------------------------- */
 
+/*
+ * The served log must have grown from the bundle's checkpoint: same
+ * origin, at least as many entries, and a consistency proof from its tiles
+ * between the two roots.
+ */
+static int check_served(auditor *a)
+{
+	const mledger_checkpoint *cp;
+	uint8_t (*proof)[MLEDGER_HASH_BYTES] = NULL;
+	size_t n;
+	int error;
+
+	if (a->opts->tiles == NULL)
+		return 0;
+	cp = mledger_tiles_checkpoint(a->opts->tiles);
+	if (strcmp(cp->origin, a->cp.origin) != 0)
+		return mledger_error_set(MLEDGER_ECHAIN,
+			"the served log is %s, the bundle is of %s",
+			cp->origin, a->cp.origin);
+	if (cp->size < a->cp.size)
+		return mledger_error_set(MLEDGER_ECHAIN,
+			"the served log has %llu entries, fewer than the %llu of the bundle's checkpoint",
+			(unsigned long long)cp->size,
+			(unsigned long long)a->cp.size);
+	if ((error = mledger_tiles_prove_consistency(&proof, &n, a->opts->tiles,
+						     a->cp.size, cp->size)) < 0)
+		return mledger_error_prefix("the served log");
+	error = mledger_consistency_verify(a->cp.size, cp->size, a->cp.root,
+		cp->root, (const uint8_t (*)[MLEDGER_HASH_BYTES])proof, n);
+	free(proof);
+	if (error < 0)
+		return mledger_error_prefix(
+			"the served log is not a continuation of the bundle's checkpoint");
+	return 0;
+}
+
+/* Prove entry seq, with leaf hash leaf, into the served log's tree too. */
+static int check_served_entry(auditor *a, uint64_t seq,
+			      const uint8_t leaf[MLEDGER_HASH_BYTES])
+{
+	const mledger_checkpoint *cp;
+	uint8_t (*proof)[MLEDGER_HASH_BYTES] = NULL;
+	size_t n;
+	int error;
+
+	if (a->opts->tiles == NULL)
+		return 0;
+	cp = mledger_tiles_checkpoint(a->opts->tiles);
+	if ((error = mledger_tiles_prove_inclusion(&proof, &n, a->opts->tiles,
+						   seq, cp->size)) < 0)
+		return mledger_error_prefix("the served log");
+	error = mledger_inclusion_verify(seq, cp->size, leaf,
+		(const uint8_t (*)[MLEDGER_HASH_BYTES])proof, n, cp->root);
+	free(proof);
+	if (error < 0)
+		return mledger_error_prefix("the served log of %llu entries",
+					    (unsigned long long)cp->size);
+	return 0;
+}
+
 static int check_entry(auditor *a, size_t i, const msgpack_object *obj,
 		       uint64_t *seq, mledger_entry *out)
 {
@@ -189,7 +252,8 @@ static int check_entry(auditor *a, size_t i, const msgpack_object *obj,
 	mledger_leaf_hash(leaf, data, len);
 	if ((error = mledger_inclusion_verify(e.seq, a->cp.size, leaf,
 					      (const uint8_t (*)[MLEDGER_HASH_BYTES])proof,
-					      arr->size, a->cp.root)) < 0)
+					      arr->size, a->cp.root)) < 0 ||
+	    (error = check_served_entry(a, e.seq, leaf)) < 0)
 		return error;
 	*seq = e.seq;
 	*out = e;
@@ -209,6 +273,8 @@ static int check_entries(auditor *a, const msgpack_object_array *entries)
 	 * entry is known to be a real one, so a forged count of tiny array
 	 * elements costs no more than the compact arrays here.
 	 */
+	if ((error = check_served(a)) < 0)
+		return error;
 	if ((a->seqs = calloc(n, sizeof(*a->seqs))) == NULL ||
 	    (parsed = calloc(n, sizeof(*parsed))) == NULL)
 		return MLEDGER_NOMEM();
@@ -520,6 +586,8 @@ int mledger_bundle_audit(mledger_audit **out, const uint8_t *data, size_t len,
 		res->sum.signatures += a.items[i].sig_checked;
 	res->sum.partial = a.partial;
 	res->sum.lots = mledger_trace_count(res->trace);
+	if (opts->tiles != NULL)
+		res->sum.served_size = mledger_tiles_checkpoint(opts->tiles)->size;
 	*out = res;
 	res = NULL;
 done:

@@ -29,6 +29,7 @@ extern "C" {
 
 typedef struct mledger_ledger mledger_ledger;
 typedef struct mledger_audit mledger_audit;
+typedef struct mledger_tiles mledger_tiles;
 
 /*
  * The bundle of lot (*out malloc'd, *out_len bytes). It is made against the
@@ -48,11 +49,19 @@ typedef struct mledger_audit_opts {
 	const mledger_key *trust_key;/* its Ed25519 public key (one of them) */
 	const char *lot;             /* NULL, or the lot the bundle must be of */
 	unsigned int threads;        /* signature checks in parallel; 0 = cores */
+	/*
+	 * Or NULL: a served copy of the log (tiles.h), opened with the same
+	 * trusted key. Its checkpoint must then be consistent with the
+	 * bundle's, and every entry is proved into it too, with proofs made
+	 * from its hash tiles: the bundle's entries are in the log as served
+	 * today, not only as it was when the bundle was made.
+	 */
+	mledger_tiles *tiles;
 } mledger_audit_opts;
 
 #define MLEDGER_AUDIT_OPTS_VERSION 1
 #define MLEDGER_AUDIT_OPTS_INIT {MLEDGER_AUDIT_OPTS_VERSION, NULL, NULL, \
-				 NULL, 0}
+				 NULL, 0, NULL}
 
 /* What an audit checked; strings live with the audit. */
 typedef struct mledger_audit_summary {
@@ -66,6 +75,8 @@ typedef struct mledger_audit_summary {
 					outside the bundle, checked for the
 					lots in it only */
 	uint64_t lots;               /* lots in the ancestry */
+	uint64_t served_size;        /* with opts->tiles: the served tree's
+					size, every entry proved into it too */
 } mledger_audit_summary;
 
 /*

@@ -137,6 +137,37 @@ ok export LIOH-2 -o c.mlb
 ok audit c.mlb --trust operator.key.pub
 expect_audit_fail c.mlb "the bundle of another lot" --lot CATH-1
 
+# Against a served copy of the log (mledger tiles): the entries are proved
+# into it too, also once it has grown past the bundle's checkpoint.
+ok tiles pub
+run_offline audit b.mlb --trust operator.key.pub --tiles pub
+[ "$rc" -eq 0 ] || fail "audit --tiles exited $rc: $err"
+assert_contains "$(head -n 1 <<<"$out")" "also proved into the served log of" "--tiles summary"
+ok lot adjust --key $CATHODE.key --lot CATH-1 --mass-g 1000 --kind sample
+ok tiles pub --key operator.key
+grown=$(sed -n 2p pub/checkpoint)
+run_offline audit b.mlb --trust "$vkey" --tiles pub --json
+[ "$rc" -eq 0 ] || fail "audit --tiles of a grown log exited $rc: $err"
+assert_eq "$(jget 'd["audit"]["served_size"]')" "$grown" "served size"
+# A tile that does not hash to the served checkpoint; a served log of
+# another ledger; one signed by another key.
+cp -r pub bad
+python3 -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[0] ^= 0x01
+open(p, "wb").write(b)' "bad/tile/0/000.p/$grown"
+expect_audit_fail b.mlb "a tampered served tile" --tiles bad
+assert_contains "$err" "served log" "tampered tile"
+mkdir other && (
+	export MLEDGER_DIR="$WORK/other/ledger"
+	"$MLEDGER" init --origin example.org/minerals/test --operator-key stranger.key >/dev/null
+	"$MLEDGER" tiles "$WORK/other/pub" --key stranger.key >/dev/null
+)
+expect_exit 1 audit b.mlb --trust operator.key.pub --tiles other/pub
+assert_one_line_error
+
 # Usage and I/O.
 expect_exit 2 audit b.mlb
 assert_one_line_error
