@@ -14,10 +14,6 @@
 enum {
 	OPT_TRUST = OPT_FIRST_LOCAL,
 	OPT_LOT,
-	OPT_POLICY,
-	OPT_POLICY_FILE,
-	OPT_YEAR,
-	OPT_DATE,
 	OPT_FORMAT,
 	OPT_THREADS,
 	OPT_TILES,
@@ -217,10 +213,7 @@ int cmd_audit(int argc, char **argv)
 	static const struct option opts[] = {
 		{"trust", required_argument, NULL, OPT_TRUST},
 		{"lot", required_argument, NULL, OPT_LOT},
-		{"policy", required_argument, NULL, OPT_POLICY},
-		{"policy-file", required_argument, NULL, OPT_POLICY_FILE},
-		{"year", required_argument, NULL, OPT_YEAR},
-		{"date", required_argument, NULL, OPT_DATE},
+		CLI_SHARE_OPTIONS,
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"tiles", required_argument, NULL, OPT_TILES},
@@ -228,17 +221,17 @@ int cmd_audit(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	mledger_audit_opts ao = MLEDGER_AUDIT_OPTS_INIT;
-	mledger_share_options so = MLEDGER_SHARE_OPTIONS_INIT;
+	struct cli_share_args sa = CLI_SHARE_ARGS_INIT;
 	mledger_share_report *report = NULL;
 	mledger_policy *policy = NULL;
 	mledger_audit *audit = NULL;
 	mledger_key *key = NULL;
 	mledger_tiles_open_opts to = MLEDGER_TILES_OPEN_OPTS_INIT;
-	const char *trust = NULL, *name = NULL, *file = NULL, *tiles = NULL;
+	const char *trust = NULL, *tiles = NULL;
 	char *vkey = NULL;
 	uint8_t *data = NULL;
 	size_t len = 0;
-	uint64_t year, day, threads;
+	uint64_t threads;
 	bool json = false;
 	int c, err, rc;
 
@@ -251,25 +244,6 @@ int cmd_audit(int argc, char **argv)
 			break;
 		case OPT_LOT:
 			ao.lot = optarg;
-			break;
-		case OPT_POLICY:
-			name = optarg;
-			break;
-		case OPT_POLICY_FILE:
-			file = optarg;
-			break;
-		case OPT_YEAR:
-			if (cli_parse_u64(&year, optarg, "--year"))
-				return CLI_USAGE;
-			if (year < 1900 || year > 9999)
-				return cli_usage_error("bad --year '%s': expected a year from 1900 to 9999",
-						       optarg);
-			so.year = (int)year;
-			break;
-		case OPT_DATE:
-			if (cli_parse_date(&day, optarg, "--date"))
-				return CLI_USAGE;
-			so.date = optarg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") == 0)
@@ -290,7 +264,8 @@ int cmd_audit(int argc, char **argv)
 			tiles = optarg;
 			break;
 		default:
-			return CLI_USAGE;
+			if (cli_share_option(&sa, c, optarg) != CLI_OK)
+				return CLI_USAGE;
 		}
 	}
 	if (optind >= argc)
@@ -300,11 +275,9 @@ int cmd_audit(int argc, char **argv)
 				       argv[optind + 1]);
 	if (trust == NULL)
 		return cli_missing("--trust");
-	if (name != NULL && file != NULL)
-		return cli_usage_error("give --policy NAME or --policy-file FILE, not both");
 	json = json || cli.json;
 	if ((rc = load_trust(&ao, &key, &vkey, trust)) != CLI_OK ||
-	    (rc = cli_load_policy(&policy, name ? name : "usmca", file)) != CLI_OK ||
+	    (rc = cli_share_policy(&policy, &sa)) != CLI_OK ||
 	    (rc = cli_read_file(&data, &len, argv[optind],
 				MLEDGER_BUNDLE_MAX)) != CLI_OK)
 		goto done;
@@ -318,7 +291,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	if ((err = mledger_bundle_audit(&audit, data, len, &ao)) < 0 ||
 	    (err = mledger_share_compute(&report, mledger_audit_trace(audit),
-					 policy, &so)) < 0) {
+					 policy, &sa.opts)) < 0) {
 		rc = cli_lib_error(err, "audit");
 		goto done;
 	}

@@ -6,7 +6,8 @@
  * was extracted, processed, recycled or fully sourced in a policy's region,
  * and what passed through a foreign entity of concern. Both are read-only
  * and leave all the work to the library (mledger_trace_*, mledger_share_*);
- * what is here is reading options, choosing the policy and printing.
+ * what is here is reading options, choosing the policy and printing. The
+ * options of a share report are read here for `audit` too (common.h).
  */
 #include "common.h"
 
@@ -15,10 +16,6 @@
 
 enum {
 	OPT_FORMAT = OPT_FIRST_LOCAL,
-	OPT_POLICY,
-	OPT_POLICY_FILE,
-	OPT_YEAR,
-	OPT_DATE,
 };
 
 /* Print text the library rendered, ending it with one newline. */
@@ -139,64 +136,74 @@ int cli_load_policy(mledger_policy **out, const char *name,
 	return CLI_OK;
 }
 
+int cli_share_option(struct cli_share_args *a, int c, const char *arg)
+{
+	uint64_t year, day;
+
+	switch (c) {
+	case OPT_POLICY:
+		a->policy = arg;
+		return CLI_OK;
+	case OPT_POLICY_FILE:
+		a->policy_file = arg;
+		return CLI_OK;
+	case OPT_YEAR:
+		if (cli_parse_u64(&year, arg, "--year"))
+			return CLI_USAGE;
+		if (year < 1900 || year > 9999)
+			return cli_usage_error("bad --year '%s': expected a year from 1900 to 9999",
+					       arg);
+		a->opts.year = (int)year;
+		return CLI_OK;
+	case OPT_DATE:
+		if (cli_parse_date(&day, arg, "--date"))
+			return CLI_USAGE;
+		a->opts.date = arg;
+		return CLI_OK;
+	default:
+		return -1;
+	}
+}
+
+int cli_share_policy(mledger_policy **out, const struct cli_share_args *a)
+{
+	if (a->policy != NULL && a->policy_file != NULL)
+		return cli_usage_error("give --policy NAME or --policy-file FILE, not both");
+	return cli_load_policy(out, a->policy ? a->policy : "usmca",
+			       a->policy_file);
+}
+
 /* mledger share LOT [--policy NAME | --policy-file FILE] [--year Y]
  *                   [--date YYYY-MM-DD] [--json] */
 int cmd_share(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"policy", required_argument, NULL, OPT_POLICY},
-		{"policy-file", required_argument, NULL, OPT_POLICY_FILE},
-		{"year", required_argument, NULL, OPT_YEAR},
-		{"date", required_argument, NULL, OPT_DATE},
+		CLI_SHARE_OPTIONS,
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	mledger_share_options so = MLEDGER_SHARE_OPTIONS_INIT;
+	struct cli_share_args sa = CLI_SHARE_ARGS_INIT;
 	mledger_share_report *report = NULL;
 	mledger_policy *policy = NULL;
 	mledger_ledger *ledger = NULL;
 	mledger_trace *trace = NULL;
-	const char *lot = NULL, *name = NULL, *file = NULL;
-	uint64_t year, day;
+	const char *lot = NULL;
 	char *text = NULL;
 	int c, err, rc;
 
 	while ((c = cli_getopt(argc, argv, ":h", opts)) != -1) {
-		switch (c) {
-		case CLI_GETOPT_HELP:
+		if (c == CLI_GETOPT_HELP)
 			return CLI_OK;
-		case OPT_POLICY:
-			name = optarg;
-			break;
-		case OPT_POLICY_FILE:
-			file = optarg;
-			break;
-		case OPT_YEAR:
-			if (cli_parse_u64(&year, optarg, "--year"))
-				return CLI_USAGE;
-			if (year < 1900 || year > 9999)
-				return cli_usage_error("bad --year '%s': expected a year from 1900 to 9999",
-						       optarg);
-			so.year = (int)year;
-			break;
-		case OPT_DATE:
-			if (cli_parse_date(&day, optarg, "--date"))
-				return CLI_USAGE;
-			so.date = optarg;
-			break;
-		default:
+		if (cli_share_option(&sa, c, optarg) != CLI_OK)
 			return CLI_USAGE;
-		}
 	}
 	if ((rc = positional_lot(&lot, argc, argv)) != CLI_OK)
 		return rc;
-	if (name != NULL && file != NULL)
-		return cli_usage_error("give --policy NAME or --policy-file FILE, not both");
-	if ((rc = cli_load_policy(&policy, name ? name : "usmca", file)) != CLI_OK)
+	if ((rc = cli_share_policy(&policy, &sa)) != CLI_OK)
 		return rc;
 	if ((rc = build_trace(&trace, &ledger, lot)) != CLI_OK)
 		goto done;
-	if ((err = mledger_share_compute(&report, trace, policy, &so)) < 0 ||
+	if ((err = mledger_share_compute(&report, trace, policy, &sa.opts)) < 0 ||
 	    (err = mledger_share_render(&text, report, cli.json)) < 0) {
 		rc = cli_lib_error(err, NULL);
 		goto done;

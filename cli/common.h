@@ -125,6 +125,10 @@ enum {
 	OPT_ACTOR,
 	OPT_ACTOR_SEQ,
 	OPT_TIME,
+	OPT_POLICY,       /* the options of a share report (share, audit) */
+	OPT_POLICY_FILE,
+	OPT_YEAR,
+	OPT_DATE,
 	OPT_FIRST_LOCAL,  /* handlers number their own options from here */
 };
 
@@ -238,6 +242,30 @@ int cli_load_pubkey(mledger_pubkey *out, const char *path);
  * (cmd_trace.c). Prints its own error and returns an exit code.
  */
 int cli_load_policy(mledger_policy **out, const char *name, const char *file);
+
+/* What a share report is computed under: share's and audit's options. */
+#define CLI_SHARE_OPTIONS \
+	{"policy", required_argument, NULL, OPT_POLICY}, \
+	{"policy-file", required_argument, NULL, OPT_POLICY_FILE}, \
+	{"year", required_argument, NULL, OPT_YEAR}, \
+	{"date", required_argument, NULL, OPT_DATE}
+
+struct cli_share_args {
+	const char *policy;           /* --policy NAME (default usmca) */
+	const char *policy_file;      /* --policy-file FILE */
+	mledger_share_options opts;   /* --year, --date */
+};
+
+#define CLI_SHARE_ARGS_INIT {NULL, NULL, MLEDGER_SHARE_OPTIONS_INIT}
+
+/*
+ * Take option c with its argument if it is one of CLI_SHARE_OPTIONS:
+ * CLI_OK, or CLI_USAGE (printed) for a bad value; -1 if c is another.
+ */
+int cli_share_option(struct cli_share_args *a, int c, const char *arg);
+
+/* Load the policy the options name (cli_load_policy; both is a usage error). */
+int cli_share_policy(mledger_policy **out, const struct cli_share_args *a);
 
 /* ---- ledger ------------------------------------------------------------ */
 
