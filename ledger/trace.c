@@ -59,10 +59,9 @@ static char *dup(mledger_trace *t, const char *s)
 /* The node of lot, added (empty, to be filled by the walk) if new. */
 static int node_of(size_t *out, mledger_trace *t, const char *lot)
 {
+	char *copy;
 	int error;
 
-	if (mledger_strmap_get(&t->lots, lot, out))
-		return 0;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		mledger_trace_node *nodes = realloc(t->nodes, cap * sizeof(*nodes));
@@ -72,11 +71,14 @@ static int node_of(size_t *out, mledger_trace *t, const char *lot)
 		t->nodes = nodes;
 		t->cap = cap;
 	}
-	memset(&t->nodes[t->n], 0, sizeof(t->nodes[t->n]));
-	if ((t->nodes[t->n].lot = dup(t, lot)) == NULL ||
-	    (error = mledger_strmap_put(&t->lots, lot, t->n)) < 0)
+	/* The map borrows the node's copy of the id: one copy, one probe. */
+	if ((copy = dup(t, lot)) == NULL ||
+	    (error = mledger_strmap_intern(&t->lots, copy, t->n, out)) < 0)
 		return MLEDGER_NOMEM();
-	*out = t->n++;
+	if (error == 1)
+		return 0;
+	memset(&t->nodes[t->n], 0, sizeof(t->nodes[t->n]));
+	t->nodes[t->n++].lot = copy;
 	return 0;
 }
 
@@ -350,28 +352,24 @@ static int fill_level(mledger_trace *t, const mledger_trace_source *src,
 
 /*
  * Order nodes newest first, ties (outputs of one transform) by lot id, and
- * point the inputs at their new places. The nodes move once, into a fresh
- * array in their final order.
+ * point the inputs at their new places. The nodes are permuted in place,
+ * each moved once: a second array of them would be fresh memory on every
+ * walk, and on a large ancestry its page faults cost more than the sort.
  */
 static int order(mledger_trace *t, scratch *s)
 {
-	mledger_trace_node *sorted;
-	size_t *where, out = 0;
+	size_t out = 0, root;
 	int error;
 
 	if ((error = scratch_reserve(s, t->n)) < 0)
 		return error;
-	sorted = malloc(sizeof(*sorted) * (t->n + 1));
-	where = malloc(sizeof(*where) * (t->n + 1));
-	if (sorted == NULL || where == NULL) {
-		free(sorted);
-		free(where);
-		return MLEDGER_NOMEM();
-	}
 	for (size_t i = 0; i < t->n; i++)
 		s->a[i] = (ref){t->nodes[i].seq, t->nodes[i].lot, i};
 	sort_by_seq(s->a, s->b, t->n);
-	/* Runs of equal seq from the newest down, each run by lot id. */
+	/*
+	 * Runs of equal seq from the newest down, each run by lot id; b[old]
+	 * .node becomes the node's new index.
+	 */
 	for (size_t end = t->n; end > 0;) {
 		size_t begin = end - 1;
 
@@ -379,28 +377,34 @@ static int order(mledger_trace *t, scratch *s)
 			begin--;
 		if (end - begin > 1)
 			qsort(s->a + begin, end - begin, sizeof(*s->a), by_lot);
-		for (size_t k = begin; k < end; k++) {
-			sorted[out] = t->nodes[s->a[k].node];
-			where[s->a[k].node] = out++;
-		}
+		for (size_t k = begin; k < end; k++)
+			s->b[s->a[k].node].node = out++;
 		end = begin;
 	}
 	for (size_t i = 0; i < t->n; i++) {
-		mledger_trace_input *in = (mledger_trace_input *)sorted[i].inputs;
+		mledger_trace_input *in = (mledger_trace_input *)t->nodes[i].inputs;
 
-		for (size_t k = 0; k < sorted[i].ninputs; k++)
-			in[k].node = where[in[k].node];
+		for (size_t k = 0; k < t->nodes[i].ninputs; k++)
+			in[k].node = s->b[in[k].node].node;
 	}
-	free(t->nodes);
-	t->nodes = sorted;
-	t->cap = t->n + 1;
+	root = s->b[0].node;
+	/* Follow each cycle of the permutation, placing one node per swap. */
+	for (size_t i = 0; i < t->n; i++) {
+		while (s->b[i].node != i) {
+			size_t j = s->b[i].node;
+			mledger_trace_node tmp = t->nodes[j];
+
+			t->nodes[j] = t->nodes[i];
+			t->nodes[i] = tmp;
+			s->b[i].node = s->b[j].node;
+			s->b[j].node = j;
+		}
+	}
 	/* Nothing looks lots up by id once the walk is done. */
 	mledger_strmap_free(&t->lots);
-	out = where[0];
-	free(where);
 	/* The traced lot is the newest: nothing in its ancestry is younger. */
-	return out == 0 ? 0 : mledger_error_set(MLEDGER_EFORMAT,
-		"lot %s is older than its own ancestry", t->nodes[out].lot);
+	return root == 0 ? 0 : mledger_error_set(MLEDGER_EFORMAT,
+		"lot %s is older than its own ancestry", t->nodes[root].lot);
 }
 
 int mledger_trace_build_from(mledger_trace **out,
