@@ -5,6 +5,13 @@
  * their creating entry, newest first: an input always exists before the
  * transform that consumes it, so this order puts every input after the lots
  * made from it, which is all the share computation needs to run in one pass.
+ *
+ * The walk goes a level at a time, so that a level's reads can be sorted:
+ * lot ids in key order, then creating entries in seq order, each entry
+ * decoded once however many of its outputs the ancestry holds. Every step
+ * is linear in the ancestry (radix sort by seq, one probe per lot, nodes
+ * permuted in place); what still grows faster is the cost of memory once
+ * the ledger and the trace outgrow the caches (README, Performance).
  */
 #include "trace_int.h"
 
