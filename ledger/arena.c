@@ -1,6 +1,10 @@
 /*
- * Bump allocator: chunks of at least 4 KiB, each request carved from the
- * newest chunk or a fresh one. Nothing is freed until the whole arena is.
+ * Bump allocator: each request carved from the newest chunk or a fresh one.
+ * The first chunk is small (most arenas hold one decoded event); each fresh
+ * chunk doubles the last up to CHUNK_MAX, so an arena holding a large trace
+ * costs a few hundred mallocs rather than one per kilobyte, while staying
+ * under malloc's mmap threshold, where memory is reused rather than
+ * faulted in afresh. Nothing is freed until the whole arena is.
  */
 #include "arena.h"
 
@@ -17,6 +21,7 @@ struct mledger_arena_chunk {
 };
 
 #define CHUNK_MIN 1024u
+#define CHUNK_MAX (64u * 1024u)
 
 void *mledger_arena_alloc(mledger_arena *arena, size_t size)
 {
@@ -30,8 +35,11 @@ void *mledger_arena_alloc(mledger_arena *arena, size_t size)
 	if (need == 0)
 		need = align;
 	if (c == NULL || c->size - c->used < need) {
-		size_t csize = need > CHUNK_MIN ? need : CHUNK_MIN;
+		size_t csize = c == NULL ? CHUNK_MIN
+			: c->size < CHUNK_MAX ? 2 * c->size : CHUNK_MAX;
 
+		if (csize < need)
+			csize = need;
 		c = malloc(sizeof(*c) + csize);
 		if (c == NULL)
 			return NULL;

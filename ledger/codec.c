@@ -805,17 +805,13 @@ int mledger_canon_next(size_t *out_len, const uint8_t *data, size_t len,
 
 /* ---- reader ------------------------------------------------------------ */
 
-int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
-		      size_t max_len)
+/* Unpack bytes already known to be canonical (or stored as such). */
+static int doc_unpack(mledger_doc *doc, const uint8_t *data, size_t len)
 {
 	msgpack_unpack_return ret;
 	size_t off = 0;
 	int error;
 
-	memset(doc, 0, sizeof(*doc));
-	if ((error = mledger_canon_check(data, len, max_len,
-					 MLEDGER_DEPTH_MAX)) < 0)
-		return error;
 	/* Small first chunk: an event's objects fit in 2 KiB. */
 	if (!msgpack_zone_init(&doc->zone, 2048)) {
 		memset(doc, 0, sizeof(*doc));
@@ -843,6 +839,29 @@ int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
 fail:
 	mledger_doc_free(doc);
 	return error;
+}
+
+int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
+		      size_t max_len)
+{
+	int error;
+
+	memset(doc, 0, sizeof(*doc));
+	if ((error = mledger_canon_check(data, len, max_len,
+					 MLEDGER_DEPTH_MAX)) < 0)
+		return error;
+	return doc_unpack(doc, data, len);
+}
+
+int mledger_doc_parse_stored(mledger_doc *doc, const uint8_t *data,
+			     size_t len, size_t max_len)
+{
+	memset(doc, 0, sizeof(*doc));
+	if (len > max_len)
+		return mledger_error_set(MLEDGER_ETOOBIG,
+			"stored value of %zu bytes is over the %zu-byte cap",
+			len, max_len);
+	return doc_unpack(doc, data, len);
 }
 
 void mledger_doc_free(mledger_doc *doc)

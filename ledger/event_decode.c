@@ -653,31 +653,98 @@ static int decode_body(mledger_event *ev, decoder *d, const msgpack_object *root
 	}
 }
 
-int mledger_event_decode(mledger_event **out, const uint8_t *body, size_t len)
+/* The event in a parsed body; the doc is freed either way. */
+static int decode_doc(mledger_event **out, mledger_doc *doc)
 {
-	decoded_event *de;
-	mledger_doc doc;
+	decoded_event *de = calloc(1, sizeof(*de));
 	decoder d;
 	int error;
 
-	*out = NULL;
-	if ((error = mledger_doc_parse(&doc, body, len, MLEDGER_EVENT_MAX)) < 0)
-		return mledger_error_prefix("event body");
-	de = calloc(1, sizeof(*de));
 	if (de == NULL) {
-		mledger_doc_free(&doc);
+		mledger_doc_free(doc);
 		return MLEDGER_NOMEM();
 	}
 	d.arena = &de->arena;
 	d.what = "event body";
-	error = decode_body(&de->ev, &d, &doc.root);
-	mledger_doc_free(&doc);
+	error = decode_body(&de->ev, &d, &doc->root);
+	mledger_doc_free(doc);
 	if (error < 0) {
 		mledger_event_free(&de->ev);
 		return error;
 	}
 	*out = &de->ev;
 	return 0;
+}
+
+int mledger_event_decode(mledger_event **out, const uint8_t *body, size_t len)
+{
+	mledger_doc doc;
+
+	*out = NULL;
+	if (mledger_doc_parse(&doc, body, len, MLEDGER_EVENT_MAX) < 0)
+		return mledger_error_prefix("event body");
+	return decode_doc(out, &doc);
+}
+
+/*
+ * The bin under the first key of a canonical map, read in place. In an
+ * entry ({"event", "prev", "seq", "time"}) and a signed event ({"body",
+ * "kid", "sig"}) the wanted field sorts first, so a stored record needs no
+ * unpacking to reach it. Every read is bounded by len.
+ */
+static int first_bin(const uint8_t **out, size_t *out_len, const uint8_t *p,
+		     size_t len, const char *key)
+{
+	size_t klen = strlen(key), at = 2 + klen, n;
+
+	if (len < at + 2 || (p[0] & 0xf0) != 0x80 || p[0] == 0x80 ||
+	    p[1] != (0xa0 | klen) || memcmp(p + 2, key, klen) != 0)
+		return -1;
+	switch (p[at]) {
+	case 0xc4:
+		n = p[at + 1];
+		at += 2;
+		break;
+	case 0xc5:
+		if (len < at + 3)
+			return -1;
+		n = (size_t)p[at + 1] << 8 | p[at + 2];
+		at += 3;
+		break;
+	case 0xc6:
+		if (len < at + 5)
+			return -1;
+		n = (size_t)p[at + 1] << 24 | (size_t)p[at + 2] << 16 |
+		    (size_t)p[at + 3] << 8 | p[at + 4];
+		at += 5;
+		break;
+	default:
+		return -1;
+	}
+	if (n > len - at)
+		return -1;
+	*out = p + at;
+	*out_len = n;
+	return 0;
+}
+
+int mledger_event_decode_stored(mledger_event **out, const uint8_t *entry,
+				size_t len)
+{
+	const uint8_t *sev, *body;
+	size_t sev_len, body_len;
+	mledger_doc doc;
+
+	*out = NULL;
+	if (len > MLEDGER_ENTRY_MAX ||
+	    first_bin(&sev, &sev_len, entry, len, "event") < 0 ||
+	    first_bin(&body, &body_len, sev, sev_len, "body") < 0)
+		return mledger_error_set(MLEDGER_EIO,
+			"stored entry is damaged; run mledger verify");
+	if (mledger_doc_parse_stored(&doc, body, body_len,
+				     MLEDGER_EVENT_MAX) < 0)
+		return mledger_error_prefix("event body");
+	return decode_doc(out, &doc);
 }
 
 void mledger_event_free(mledger_event *ev)

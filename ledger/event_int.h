@@ -39,4 +39,16 @@ void mledger_encode_lot_body(mledger_writer *w, const mledger_event *ev);
 int mledger_decode_lot_body(mledger_event *ev, mledger_arena *arena,
 			    const msgpack_object *root, const char *what);
 
+/*
+ * The event of an entry read back from this ledger's store: the entry and
+ * signed-event wrappers are read in place and the body decoded with every
+ * field check of mledger_event_decode() but without re-running the
+ * canonical check, which append ran on these very bytes. For the store's
+ * own bytes only, never for input from outside. EIO when the wrappers are
+ * damaged, else as mledger_event_decode(); *out freed by
+ * mledger_event_free().
+ */
+int mledger_event_decode_stored(mledger_event **out, const uint8_t *entry,
+				size_t len);
+
 #endif

@@ -122,7 +122,11 @@ int mledger_element_valid(const char *symbol)
 	if (n < 1 || n > 2 || symbol[0] < 'A' || symbol[0] > 'Z' ||
 	    (n == 2 && (symbol[1] < 'a' || symbol[1] > 'z')))
 		return 0;
-	snprintf(probe, sizeof(probe), " %s ", symbol);
+	/* " Xy ": built by hand, as snprintf was a tenth of decoding a lot. */
+	probe[0] = ' ';
+	memcpy(probe + 1, symbol, n);
+	probe[n + 1] = ' ';
+	probe[n + 2] = '\0';
 	return strstr(elements, probe) != NULL;
 }
 

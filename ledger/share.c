@@ -149,6 +149,12 @@ typedef struct pass {
 	double *reach;            /* per node: product mass through it */
 	size_t *parent;           /* per node: heaviest consumer */
 	double *parent_score;
+	/*
+	 * Per node, its ppm of the element of this pass: read once, in order,
+	 * so that the push from a node to its inputs reads a small array and
+	 * not the inputs' nodes, scattered over a large trace.
+	 */
+	uint32_t *ppm;
 } pass;
 
 static void add_origin(pass *ps, sums *s, size_t i, const char *sym,
@@ -233,8 +239,8 @@ static void add_origin(pass *ps, sums *s, size_t i, const char *sym,
 	}
 }
 
-/* Push node i's weights down to its inputs for element sym. */
-static int push(pass *ps, size_t i, const char *sym, double pm)
+/* Push node i's weights down to its inputs for the pass's element. */
+static int push(pass *ps, size_t i, double pm)
 {
 	const mledger_trace_node *nd = mledger_trace_node_at(ps->t, i);
 	const mledger_policy *p = ps->p;
@@ -245,8 +251,7 @@ static int push(pass *ps, size_t i, const char *sym, double pm)
 	int error;
 
 	for (size_t k = 0; k < nd->ninputs; k++)
-		denom += (double)nd->inputs[k].mass_g *
-			 ppm_of(mledger_trace_node_at(ps->t, nd->inputs[k].node), sym);
+		denom += (double)nd->inputs[k].mass_g * ps->ppm[nd->inputs[k].node];
 	if (denom <= 0)
 		return 0;
 	if (ps->track_va)
@@ -255,8 +260,7 @@ static int push(pass *ps, size_t i, const char *sym, double pm)
 		compact(&ps->al[i], al_cmp, offsetof(al_state, w));
 	for (size_t k = 0; k < nd->ninputs; k++) {
 		size_t in = nd->inputs[k].node;
-		double f = (double)nd->inputs[k].mass_g *
-			   ppm_of(mledger_trace_node_at(ps->t, in), sym) / denom;
+		double f = (double)nd->inputs[k].mass_g * ps->ppm[in] / denom;
 		double score;
 
 		if (f <= 0)
@@ -354,6 +358,7 @@ static void pass_free(pass *ps)
 	free(ps->reach);
 	free(ps->parent);
 	free(ps->parent_score);
+	free(ps->ppm);
 }
 
 /* One element: the pass over the DAG and the sums at its origins. */
@@ -366,6 +371,8 @@ static int run_element(pass *ps, sums *s, const char *sym, double pm)
 	memset(ps->Wp, 0, n * sizeof(double));
 	memset(ps->Wn, 0, n * sizeof(double));
 	ps->W[0] = ps->Wp[0] = ps->Wn[0] = 1;
+	for (size_t i = 0; i < n; i++)
+		ps->ppm[i] = ppm_of(mledger_trace_node_at(ps->t, i), sym);
 	if (ps->track_va) {
 		va_state seed = {0, true, 1};
 
@@ -393,7 +400,7 @@ static int run_element(pass *ps, sums *s, const char *sym, double pm)
 			if (ps->track_al)
 				compact(&ps->al[i], al_cmp, offsetof(al_state, w));
 			add_origin(ps, s, i, sym, pm);
-		} else if ((error = push(ps, i, sym, pm)) < 0) {
+		} else if ((error = push(ps, i, pm)) < 0) {
 			return error;
 		}
 	}
@@ -415,8 +422,9 @@ static int pass_init(pass *ps, const mledger_trace *t, const mledger_policy *p)
 	ps->reach = calloc(n, sizeof(double));
 	ps->parent = calloc(n, sizeof(size_t));
 	ps->parent_score = calloc(n, sizeof(double));
+	ps->ppm = calloc(n, sizeof(uint32_t));
 	if (!ps->W || !ps->Wp || !ps->Wn || !ps->feoc || !ps->reach ||
-	    !ps->parent || !ps->parent_score)
+	    !ps->parent || !ps->parent_score || !ps->ppm)
 		return MLEDGER_NOMEM();
 	for (size_t i = 0; i < n; i++) {
 		const mledger_trace_node *nd = mledger_trace_node_at(t, i);
@@ -587,6 +595,7 @@ int mledger_share_compute(mledger_share_report **out, const mledger_trace *t,
 	bool value_missing = false;
 	double al_primary = 0;
 	double *smelt = NULL, *cast = NULL;
+	size_t cap_feoc = 0;
 	pass ps;
 	int error;
 
@@ -660,15 +669,20 @@ int mledger_share_compute(mledger_share_report **out, const mledger_trace *t,
 	for (size_t i = 0; i < ps.n && total_pm > 0; i++) {
 		if (!ps.feoc[i] || (i > 0 && ps.reach[i] <= 0))
 			continue;
-		feoc_step *grown = realloc(r->feoc, (r->nfeoc + 1) * sizeof(*grown));
+		/* Doubling: a large trace can hold a foreign step per lot. */
+		if (r->nfeoc == cap_feoc) {
+			size_t cap = cap_feoc ? 2 * cap_feoc : 8;
+			feoc_step *grown = realloc(r->feoc, cap * sizeof(*grown));
 
-		if (grown == NULL) {
-			error = MLEDGER_NOMEM();
-			pass_free(&ps);
-			goto fail;
+			if (grown == NULL) {
+				error = MLEDGER_NOMEM();
+				pass_free(&ps);
+				goto fail;
+			}
+			r->feoc = grown;
+			cap_feoc = cap;
 		}
-		r->feoc = grown;
-		memset(&r->feoc[r->nfeoc], 0, sizeof(*grown));
+		memset(&r->feoc[r->nfeoc], 0, sizeof(*r->feoc));
 		r->feoc[r->nfeoc].node = i;
 		r->feoc[r->nfeoc].share = i == 0 ? 1 : clamp(ps.reach[i] / total_pm);
 		if ((error = feoc_path(&r->feoc[r->nfeoc], &ps, i)) < 0) {

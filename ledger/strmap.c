@@ -95,6 +95,30 @@ int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value)
 	return 0;
 }
 
+int mledger_strmap_intern(mledger_strmap *m, const char *key, size_t value,
+			  size_t *out)
+{
+	uint64_t h = fnv1a(key);
+	size_t i;
+	int error;
+
+	if ((m->used + 1) * 4 > m->cap * 3 && (error = grow(m)) < 0)
+		return error;
+	for (i = (size_t)h & (m->cap - 1); m->slots[i].key != NULL;
+	     i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
+			*out = m->slots[i].value;
+			return 1;
+		}
+	}
+	m->slots[i].key = key;
+	m->slots[i].hash = h;
+	m->slots[i].value = value;
+	m->used++;
+	*out = value;
+	return 0;
+}
+
 void mledger_strmap_free(mledger_strmap *m)
 {
 	free(m->slots);

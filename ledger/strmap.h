@@ -1,7 +1,7 @@
 /*
  * A hash map from strings to size_t, for the lookups trace and share make
  * once per lot and actor (lot id -> node, actor id -> cached record). Keys
- * are copied into the map's arena.
+ * are copied into the map's arena, or borrowed (mledger_strmap_intern).
  */
 #ifndef MLEDGER_STRMAP_H
 #define MLEDGER_STRMAP_H
@@ -25,6 +25,16 @@ bool mledger_strmap_get(const mledger_strmap *m, const char *key, size_t *out);
 
 /* Insert or replace; MLEDGER_ENOMEM on failure. */
 int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value);
+
+/*
+ * One probe for "find or add": if key is present, *out = its value and 1 is
+ * returned; else key -> value is inserted, *out = value and 0 is returned.
+ * The key is not copied: it must live as long as the map (the trace keeps
+ * its lot ids in its own arena, so a copy here would be a second one).
+ * MLEDGER_ENOMEM on failure.
+ */
+int mledger_strmap_intern(mledger_strmap *m, const char *key, size_t value,
+			  size_t *out);
 
 void mledger_strmap_free(mledger_strmap *m);
 

@@ -19,6 +19,16 @@ typedef struct mledger_trace_source {
 		       mledger_event **ev);
 	/* Actor id as enrolled; the caller frees *out with mledger_actor_free. */
 	int (*actor)(void *ctx, const char *id, mledger_actor **out);
+	/*
+	 * Optional, both or neither: creator split in two, so the builder can
+	 * batch a whole level of the walk. locate gives the seq of the entry
+	 * that created lot (MLEDGER_ENOTFOUND if none); event_at the decoded
+	 * event of entry seq, which the caller frees. The builder calls locate
+	 * in bytewise lot order and event_at once per distinct seq in rising
+	 * order, so a source over a sorted store reads it front to back.
+	 */
+	int (*locate)(void *ctx, const char *lot, uint64_t *seq);
+	int (*event_at)(void *ctx, uint64_t seq, mledger_event **ev);
 } mledger_trace_source;
 
 int mledger_trace_build_from(mledger_trace **out,

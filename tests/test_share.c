@@ -14,7 +14,10 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "event_int.h"
+#include "ledger_int.h"
 #include "share_int.h"
+#include "trace_int.h"
 
 #define NACT 8
 
@@ -858,4 +861,218 @@ Test(share, aluminium_smelted_in_one_country_cast_in_another)
 	cr_assert(fabs(r->cast.share - 1.0) < 1e-12);
 	mledger_share_report_free(r);
 	mledger_trace_free(t);
+}
+
+/* ---- the trace walk ---------------------------------------------------- */
+
+Test(share, outputs_of_one_transform_ordered_by_lot_id)
+{
+	mledger_trace *t = NULL;
+	mledger_share_report *r;
+	mledger_shares s;
+
+	enroll(0, MLEDGER_ROLE_MINER, "CA", NULL, 0, false);
+	enroll(1, MLEDGER_ROLE_PROCESSOR, "US", NULL, 0, false);
+	g->time = FX_TIME;
+	reg(0, 900000, li6, 1, MLEDGER_ORIGIN_EXTRACTION, false);    /* L000 */
+	{
+		int in[] = {0};
+		uint64_t m[] = {900000}, og[] = {200000, 300000, 400000};
+		uint32_t ppm_out[] = {60000, 60000, 60000};
+
+		/* L001..L003: three outputs of one entry, all in the ancestry. */
+		xform(1, MLEDGER_STAGE_SPLIT, in, m, 1, og, ppm_out, 3, "Li",
+		      false, 0);
+	}
+	{
+		/* Consumed out of id order, so the order is the walk's doing. */
+		int in[] = {3, 1, 2};
+		uint64_t m[] = {400000, 200000, 300000}, og[] = {900000};
+		uint32_t ppm_out[] = {60000};
+
+		xform(1, MLEDGER_STAGE_MERGE, in, m, 3, og, ppm_out, 1, "Li",
+		      false, 0);
+	}
+	r = report("L004", "usmca", 2026, &t);
+	cr_assert_eq(mledger_trace_count(t), 5);
+	{
+		static const char *const want[] = {"L004", "L001", "L002",
+						   "L003", "L000"};
+		const mledger_trace_node *root = mledger_trace_node_at(t, 0);
+
+		for (size_t i = 0; i < 5; i++)
+			cr_assert_str_eq(mledger_trace_node_at(t, i)->lot, want[i],
+					 "node %zu", i);
+		/* The three outputs share one seq, filled from one entry. */
+		cr_assert_eq(mledger_trace_node_at(t, 1)->seq,
+			     mledger_trace_node_at(t, 3)->seq);
+		cr_assert_eq(mledger_trace_node_at(t, 2)->mass_g, 300000);
+		cr_assert_eq(root->ninputs, 3);
+		cr_assert_eq(root->inputs[0].node, 3);
+		cr_assert_eq(root->inputs[0].mass_g, 400000);
+		cr_assert_eq(root->inputs[1].node, 1);
+		cr_assert_eq(root->inputs[2].node, 2);
+		for (size_t i = 1; i < 4; i++) {
+			const mledger_trace_node *n = mledger_trace_node_at(t, i);
+
+			cr_assert_eq(n->ninputs, 1);
+			cr_assert_eq(n->inputs[0].node, 4);
+		}
+	}
+	cr_assert_eq(mledger_share_get(&s, r, "Li"), 0);
+	EXPECT(extracted, 1.0);
+	EXPECT(processed, 1.0);
+	mledger_share_report_free(r);
+	mledger_trace_free(t);
+}
+
+/*
+ * A source with only creator and actor, as an audit bundle provides: the
+ * builder falls back to one lookup per lot, and must build the same trace
+ * as the batched walk over the ledger. This source reads entries through
+ * the public API, with every canonical check.
+ */
+static int public_creator(void *ctx, const char *lot, uint64_t *seq,
+			  mledger_event **ev)
+{
+	uint64_t *seqs = NULL;
+	uint8_t *bytes = NULL;
+	size_t n = 0, len = 0;
+	mledger_entry e;
+	mledger_signed sev;
+	int error;
+
+	if ((error = mledger_lot_history(&seqs, &n, ctx, lot)) < 0)
+		return error;
+	*seq = seqs[0];
+	free(seqs);
+	if ((error = mledger_entry_get(&bytes, &len, ctx, *seq)) < 0)
+		return error;
+	if ((error = mledger_entry_parse(&e, bytes, len)) == 0 &&
+	    (error = mledger_signed_parse(&sev, e.event, e.event_len)) == 0)
+		error = mledger_event_decode(ev, sev.body, sev.body_len);
+	free(bytes);
+	return error;
+}
+
+static int public_actor(void *ctx, const char *id, mledger_actor **out)
+{
+	return mledger_actor_get(out, ctx, id);
+}
+
+static void same_trace(const mledger_trace *a, const mledger_trace *b)
+{
+	cr_assert_eq(mledger_trace_count(a), mledger_trace_count(b));
+	for (size_t i = 0; i < mledger_trace_count(a); i++) {
+		const mledger_trace_node *x = mledger_trace_node_at(a, i);
+		const mledger_trace_node *y = mledger_trace_node_at(b, i);
+
+		cr_assert_str_eq(x->lot, y->lot, "node %zu", i);
+		cr_assert_str_eq(x->material, y->material);
+		cr_assert_str_eq(x->facility, y->facility);
+		cr_assert_str_eq(x->actor.id, y->actor.id);
+		cr_assert_eq(x->seq, y->seq);
+		cr_assert_eq(x->kind, y->kind);
+		cr_assert_eq(x->mass_g, y->mass_g);
+		cr_assert_eq(x->ncontent, y->ncontent);
+		cr_assert_eq(x->ninputs, y->ninputs);
+		for (size_t k = 0; k < x->ninputs; k++) {
+			cr_assert_eq(x->inputs[k].node, y->inputs[k].node);
+			cr_assert_eq(x->inputs[k].mass_g, y->inputs[k].mass_g);
+			/* Every input is older, so it sits further down. */
+			cr_assert_gt(x->inputs[k].node, i);
+		}
+		if (i > 0)
+			cr_assert_geq(mledger_trace_node_at(a, i - 1)->seq, x->seq);
+	}
+}
+
+Test(share, creator_only_source_builds_the_same_trace)
+{
+	int compared = 0;
+
+	for (unsigned seed = 1; seed <= 6; seed++) {
+		if (seed > 1) {
+			teardown();
+			setup();
+		}
+		random_chain(seed * 104729u);
+		for (int k = g->nlots - 1; k >= 0 && k >= g->nlots - 3; k--) {
+			mledger_trace_source src = {ledger, public_creator,
+						    public_actor, NULL, NULL};
+			mledger_trace *a = NULL, *b = NULL;
+
+			cr_assert_eq(mledger_trace_build(&a, ledger, g->lots[k]), 0,
+				     "%s", mledger_error_last());
+			cr_assert_eq(mledger_trace_build_from(&b, &src, g->lots[k]),
+				     0, "%s", mledger_error_last());
+			same_trace(a, b);
+			compared += (int)mledger_trace_count(a);
+			mledger_trace_free(a);
+			mledger_trace_free(b);
+		}
+	}
+	cr_assert_gt(compared, 30, "only %d nodes compared", compared);
+	{
+		mledger_trace_source src = {ledger, public_creator, public_actor,
+					    NULL, NULL};
+		mledger_trace *t = NULL;
+
+		cr_assert_eq(mledger_trace_build(&t, ledger, "NO-SUCH-LOT"),
+			     MLEDGER_ENOTFOUND);
+		cr_assert_eq(mledger_trace_build_from(&t, &src, "NO-SUCH-LOT"),
+			     MLEDGER_ENOTFOUND);
+		cr_assert_null(t);
+	}
+}
+
+/* The trace reads stored entries without the canonical re-check. */
+static int stored_matches(void *ctx, uint64_t seq, const uint8_t *data,
+			  size_t len)
+{
+	int *count = ctx;
+	mledger_entry e;
+	mledger_signed sev;
+	mledger_event *a = NULL, *b = NULL;
+	uint8_t *cut;
+
+	cr_assert_eq(mledger_entry_parse(&e, data, len), 0);
+	cr_assert_eq(mledger_signed_parse(&sev, e.event, e.event_len), 0);
+	cr_assert_eq(mledger_event_decode(&a, sev.body, sev.body_len), 0);
+	cr_assert_eq(mledger_event_decode_stored(&b, data, len), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(a->type, b->type, "entry %llu", (unsigned long long)seq);
+	cr_assert_eq(a->time, b->time);
+	cr_assert_eq(a->actor_seq, b->actor_seq);
+	cr_assert_str_eq(a->actor, b->actor);
+	if (a->type == MLEDGER_EV_LOT_TRANSFORM) {
+		cr_assert_eq(a->u.transform.ninputs, b->u.transform.ninputs);
+		cr_assert_eq(a->u.transform.noutputs, b->u.transform.noutputs);
+		cr_assert_str_eq(a->u.transform.outputs[0].lot,
+				 b->u.transform.outputs[0].lot);
+	}
+	mledger_event_free(a);
+	mledger_event_free(b);
+	/* Damaged wrappers fail cleanly: cut short, or a wrong first key. */
+	cut = malloc(len);
+	memcpy(cut, data, len);
+	cr_assert_eq(mledger_event_decode_stored(&b, cut, len / 2), MLEDGER_EIO);
+	cr_assert_eq(mledger_event_decode_stored(&b, cut, 8), MLEDGER_EIO);
+	cut[2] = 'f';   /* "event" -> "fvent" */
+	cr_assert_eq(mledger_event_decode_stored(&b, cut, len), MLEDGER_EIO);
+	cr_assert_null(b);
+	free(cut);
+	(*count)++;
+	return 0;
+}
+
+Test(share, stored_entries_decode_like_checked_ones)
+{
+	int count = 0;
+
+	random_chain(31337u);
+	cr_assert_eq(mledger_ledger_foreach(ledger, 0, UINT64_MAX,
+					    stored_matches, &count), 0,
+		     "%s", mledger_error_last());
+	cr_assert_gt(count, 20);
 }
