@@ -524,7 +524,7 @@ static int check_closure(auditor *a, const mledger_trace *trace)
 
 static int build(mledger_audit *out, auditor *a)
 {
-	mledger_trace_source src = {a, bundle_creator, bundle_actor};
+	mledger_trace_source src = {a, bundle_creator, bundle_actor, NULL, NULL};
 	int error;
 
 	if (a->opts->lot != NULL && strcmp(a->opts->lot, a->lot) != 0)
