@@ -71,9 +71,13 @@ static int grow(mledger_strmap *m)
 	return 0;
 }
 
-int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value)
+/*
+ * Make room for one more key, then find key's slot (hash h): 1 if the slot
+ * holds key, 0 if it is the empty slot where key goes, or a negative error.
+ */
+static int slot_for(size_t *slot, mledger_strmap *m, const char *key,
+		    uint64_t h)
 {
-	uint64_t h = fnv1a(key);
 	size_t i;
 	int error;
 
@@ -82,16 +86,31 @@ int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value)
 	for (i = (size_t)h & (m->cap - 1); m->slots[i].key != NULL;
 	     i = (i + 1) & (m->cap - 1)) {
 		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
-			m->slots[i].value = value;
-			return 0;
+			*slot = i;
+			return 1;
 		}
 	}
-	m->slots[i].key = mledger_arena_strndup(&m->keys, key, strlen(key));
-	if (m->slots[i].key == NULL)
-		return MLEDGER_NOMEM();
-	m->slots[i].hash = h;
+	*slot = i;
+	return 0;
+}
+
+int mledger_strmap_put(mledger_strmap *m, const char *key, size_t value)
+{
+	uint64_t h = fnv1a(key);
+	size_t i;
+	int found = slot_for(&i, m, key, h);
+
+	if (found < 0)
+		return found;
+	if (!found) {
+		m->slots[i].key = mledger_arena_strndup(&m->keys, key,
+							strlen(key));
+		if (m->slots[i].key == NULL)
+			return MLEDGER_NOMEM();
+		m->slots[i].hash = h;
+		m->used++;
+	}
 	m->slots[i].value = value;
-	m->used++;
 	return 0;
 }
 
@@ -100,16 +119,13 @@ int mledger_strmap_intern(mledger_strmap *m, const char *key, size_t value,
 {
 	uint64_t h = fnv1a(key);
 	size_t i;
-	int error;
+	int found = slot_for(&i, m, key, h);
 
-	if ((m->used + 1) * 4 > m->cap * 3 && (error = grow(m)) < 0)
-		return error;
-	for (i = (size_t)h & (m->cap - 1); m->slots[i].key != NULL;
-	     i = (i + 1) & (m->cap - 1)) {
-		if (m->slots[i].hash == h && strcmp(m->slots[i].key, key) == 0) {
-			*out = m->slots[i].value;
-			return 1;
-		}
+	if (found < 0)
+		return found;
+	if (found) {
+		*out = m->slots[i].value;
+		return 1;
 	}
 	m->slots[i].key = key;
 	m->slots[i].hash = h;
