@@ -2,10 +2,11 @@
  * The shared test fixture (fixture.h). Failures here abort the test with
  * Criterion's assertions, so suites can call these without checking.
  */
+#define _XOPEN_SOURCE 700   /* nftw */
 #include "fixture.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,24 +21,20 @@ char *fx_tmpdir(void)
 	return strdup(dir);
 }
 
+static int remove_one(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 void fx_rmdir(char *dir)
 {
-	DIR *d;
-	struct dirent *e;
-	char path[4096];
-
 	if (dir == NULL)
 		return;
-	d = opendir(dir);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(dir);
 }
 

@@ -26,7 +26,7 @@ typedef struct fx_bytes {
 	size_t len;
 } fx_bytes;
 
-/* A temporary directory, removed (with its files) by fx_rmdir. */
+/* A temporary directory, removed (with all below it) by fx_rmdir. */
 char *fx_tmpdir(void);
 void fx_rmdir(char *dir);
 

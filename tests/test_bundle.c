@@ -3,7 +3,8 @@
  * signed events, deterministic bytes, and the refusals: every single-byte
  * flip and every truncation of a bundle, each entry removed in turn, a
  * proof altered, an entry swapped in from another lot or from another
- * ledger, a checkpoint signed by another key, a wrong trusted key. Also the
+ * ledger, a checkpoint signed by another key, a wrong trusted key; and an
+ * audit against a served copy of the log (tiles). Also the
  * store index bundles rely on (subjects): checked by verify, and a store
  * without it refused on open.
  *
@@ -410,6 +411,89 @@ Test(bundle, deterministic)
 	cr_assert_eq(a.len, b.len);
 	cr_assert_eq(memcmp(a.data, b.data, a.len), 0);
 	free(a.data);
+	free(b.data);
+}
+
+/* Open the tiles in pub under the operator's key. */
+static mledger_tiles *open_served(const char *pub)
+{
+	mledger_tiles_open_opts to = MLEDGER_TILES_OPEN_OPTS_INIT;
+	mledger_tiles *t = NULL;
+
+	to.key = op.key;
+	cr_assert_eq(mledger_tiles_open(&t, pub, &to), 0, "%s",
+		     mledger_error_last());
+	return t;
+}
+
+/* Publish the ledger as tiles in pub at a new checkpoint. */
+static void publish(const char *pub)
+{
+	mledger_tiles_stats st;
+	char *note = NULL;
+
+	cr_assert_eq(mledger_checkpoint_make(&note, ledger, op.key), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(mledger_tiles_write(&st, ledger, pub, note, strlen(note)),
+		     0, "%s", mledger_error_last());
+	free(note);
+}
+
+/* Audit b against the served log in pub; *served its tree size. */
+static int audit_served(const fx_bytes *b, const char *pub, uint64_t *served)
+{
+	mledger_audit_opts o = MLEDGER_AUDIT_OPTS_INIT;
+	mledger_audit *a = NULL;
+	int error;
+
+	o.trust_key = op.key;
+	o.tiles = open_served(pub);
+	error = mledger_bundle_audit(&a, b->data, b->len, &o);
+	*served = error == 0 ? mledger_audit_summary_of(a)->served_size : 0;
+	mledger_audit_free(a);
+	mledger_tiles_free(o.tiles);
+	return error;
+}
+
+Test(bundle, audit_against_a_served_log)
+{
+	char old[4096], pub[4096], tile[4096 + 64];
+	uint8_t head[MLEDGER_HASH_BYTES];
+	fx_bytes b = export_of("PROD"), newer;
+	uint64_t served, s0, s1;
+	FILE *f;
+
+	/* Served at the bundle's size, then grown past it: both hold it. */
+	cr_assert_eq(mledger_ledger_head(&s0, head, ledger), 0);
+	snprintf(old, sizeof(old), "%s/old", dir);
+	snprintf(pub, sizeof(pub), "%s/pub", dir);
+	publish(old);
+	cr_assert_eq(audit_served(&b, old, &served), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(served, s0);
+	attest(MLEDGER_TARGET_LOT, "PROD", NULL);
+	publish(pub);
+	cr_assert_eq(mledger_ledger_head(&s1, head, ledger), 0);
+	cr_assert_eq(audit_served(&b, pub, &served), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(served, s1);
+
+	/* A bundle newer than the served log. */
+	newer = export_of("PROD");
+	cr_assert_eq(audit_served(&newer, old, &served), MLEDGER_ECHAIN);
+	cr_assert(strstr(mledger_error_last(), "fewer than") != NULL, "%s",
+		  mledger_error_last());
+	free(newer.data);
+
+	/* A served tile that does not hash to the served checkpoint. */
+	snprintf(tile, sizeof(tile), "%s/tile/0/000.p/%llu", pub,
+		 (unsigned long long)s1);
+	cr_assert_not_null(f = fopen(tile, "r+b"), "%s", tile);
+	cr_assert_eq(fputc(0xff, f), 0xff);
+	fclose(f);
+	cr_assert_neq(audit_served(&b, pub, &served), 0);
+	cr_assert(strstr(mledger_error_last(), "served log") != NULL, "%s",
+		  mledger_error_last());
 	free(b.data);
 }
 
