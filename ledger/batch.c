@@ -113,15 +113,22 @@ int mledger_batch_resolve(mledger_item *items, size_t n, mledger_keycache *c,
 	return 0;
 }
 
-/* Verify the item's signature with its resolved key. */
+/*
+ * Verify the item's signature with its resolved key. Only EBADSIG is a
+ * verdict on the event; running out of memory or a failing crypto library
+ * is reported as what it is, not as a forged signature.
+ */
 static int check_sig(mledger_item *it)
 {
 	char hex[2 * MLEDGER_KID_BYTES + 1];
+	int error = mledger_signed_verify(&it->sev, it->key);
 
-	if (mledger_signed_verify(&it->sev, it->key) == 0) {
+	if (error == 0) {
 		it->sig_checked = true;
 		return 0;
 	}
+	if (error != MLEDGER_EBADSIG)
+		return error;
 	mledger_hex(hex, it->sev.kid, MLEDGER_KID_BYTES);
 	return mledger_error_set(MLEDGER_EBADSIG,
 		"%s by %s: signature does not verify with key %s",

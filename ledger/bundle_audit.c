@@ -29,6 +29,7 @@
 #include "batch.h"
 #include "bundle_int.h"
 #include "codec.h"
+#include "event_int.h"
 #include "ledger_int.h"
 #include "rules.h"
 #include "trace_int.h"
@@ -58,6 +59,7 @@ typedef struct auditor {
 	mledger_keycache *keys;
 	mledger_state st;         /* the replay's write transaction */
 	uint64_t partial;
+	bool *in_part;            /* entry i was a transform checked in part */
 } auditor;
 
 /* ---- 1, 2: the bundle map and its checkpoint ---------------------------- */
@@ -129,11 +131,9 @@ static int read_map(auditor *a, const msgpack_object_array **entries)
 				     "bundle")) < 0 ||
 	    (error = mledger_get_array(entries, root, "entries", "bundle")) < 0)
 		return error;
-	if (lot_len == 0 || lot_len > MLEDGER_ID_MAX ||
-	    memchr(lot, '\0', lot_len) != NULL)
-		return mledger_error_set(MLEDGER_EFORMAT,
-			"bundle: lot must be an id of 1 to %d bytes",
-			MLEDGER_ID_MAX);
+	if ((error = mledger_check_id(MLEDGER_EFORMAT, "bundle: lot", lot,
+				      lot_len)) < 0)
+		return error;
 	if ((*entries)->size == 0)
 		return mledger_error_set(MLEDGER_EFORMAT, "bundle: no entries");
 	if ((*entries)->size > MLEDGER_BUNDLE_ENTRIES_MAX)
@@ -285,7 +285,8 @@ static int check_entries(auditor *a, const msgpack_object_array *entries)
 			return mledger_error_prefix("bundle entry %zu", i + 1);
 		}
 	}
-	if ((a->items = calloc(n, sizeof(*a->items))) == NULL) {
+	if ((a->items = calloc(n, sizeof(*a->items))) == NULL ||
+	    (a->in_part = calloc(n, sizeof(*a->in_part))) == NULL) {
 		free(parsed);
 		return MLEDGER_NOMEM();
 	}
@@ -360,6 +361,7 @@ static int replay_once(auditor *a)
 	mledger_batch_verify(a->items, a->n, a->opts->threads);
 	for (size_t i = 0; i < a->n; i++) {
 		mledger_item *it = &a->items[i];
+		uint64_t before = a->partial;
 
 		if (it->error)
 			error = mledger_error_set(it->error, "%s", it->message);
@@ -368,6 +370,7 @@ static int replay_once(auditor *a)
 			error = mledger_rules_apply_partial(&a->st, a->seqs[i],
 							    it->ev, it->sev.kid,
 							    &a->partial);
+		a->in_part[i] = a->partial > before;
 		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM)
 			return error;
 		if (error < 0)
@@ -522,6 +525,26 @@ static int check_closure(auditor *a, const mledger_trace *trace)
 	return error;
 }
 
+/*
+ * No lot of the ancestry may come from a transform checked in part: its
+ * inputs are the ancestry too, so one that was skipped as outside the
+ * bundle was either missing (the trace would not build) or made only
+ * later in the log, which the full rules refuse.
+ */
+static int check_whole(auditor *a, const mledger_trace *trace)
+{
+	for (size_t i = 0; i < mledger_trace_count(trace); i++) {
+		const mledger_trace_node *nd = mledger_trace_node_at(trace, i);
+		mledger_item *it = item_of(a, nd->seq);
+
+		if (it != NULL && a->in_part[it - a->items])
+			return mledger_error_set(MLEDGER_ERULE,
+				"entry %llu: lot %s of the ancestry was made by a transform whose inputs were not all in the ledger before it",
+				(unsigned long long)nd->seq, nd->lot);
+	}
+	return 0;
+}
+
 static int build(mledger_audit *out, auditor *a)
 {
 	mledger_trace_source src = {a, bundle_creator, bundle_actor, NULL, NULL};
@@ -537,6 +560,8 @@ static int build(mledger_audit *out, auditor *a)
 				a->lot, mledger_error_last());
 		return error;
 	}
+	if ((error = check_whole(a, out->trace)) < 0)
+		return error;
 	return check_closure(a, out->trace);
 }
 
@@ -596,6 +621,7 @@ done:
 	remove_scratch(&a);
 	mledger_keycache_free(a.keys);
 	mledger_batch_free(a.items, a.n);
+	free(a.in_part);
 	free(a.seqs);
 	mledger_doc_free(&a.doc);
 	mledger_audit_free(res);

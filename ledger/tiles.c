@@ -117,6 +117,27 @@ int mledger_tile_bundle_split(mledger_tile_entry *out, unsigned width,
 
 /* ---- files -------------------------------------------------------------- */
 
+/* Flush the directory holding path, so a rename into it is durable. */
+static int sync_parent(const char *path)
+{
+	char parent[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+	int fd, rc;
+
+	if (n == 0 || n >= sizeof(parent))
+		return 0;
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	if ((fd = open(parent, O_RDONLY | O_DIRECTORY)) < 0)
+		return mledger_error_set(MLEDGER_EIO, "cannot open %s: %s",
+					 parent, strerror(errno));
+	rc = fsync(fd);
+	close(fd);
+	return rc == 0 ? 0 : mledger_error_set(MLEDGER_EIO,
+		"cannot flush %s: %s", parent, strerror(errno));
+}
+
 /* Make every directory on the way to dir/rel's file. */
 static int make_parents(const char *path, size_t dir_len)
 {
@@ -131,9 +152,16 @@ static int make_parents(const char *path, size_t dir_len)
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) == 0) {
+			/* A new directory's entry must be as durable as its files. */
+			int error = sync_parent(buf);
+
+			if (error < 0)
+				return error;
+		} else if (errno != EEXIST) {
 			return mledger_error_set(MLEDGER_EIO,
 				"cannot create %s: %s", buf, strerror(errno));
+		}
 		buf[i] = '/';
 	}
 	return 0;
@@ -142,7 +170,9 @@ static int make_parents(const char *path, size_t dir_len)
 /*
  * Write data to dir/rel by a temporary file in the same directory and a
  * rename: a reader sees the old file or the whole new one. The data is
- * flushed before the rename, so after a crash a renamed file is complete.
+ * flushed before the rename and the directory after it, so after a crash a
+ * renamed file is complete and still there: the checkpoint, written last,
+ * never names tiles a crash lost.
  */
 static int write_atomic(const char *dir, const char *rel, const uint8_t *data,
 			size_t len)
@@ -183,9 +213,11 @@ static int write_atomic(const char *dir, const char *rel, const uint8_t *data,
 	if (error == 0 && rename(tmp, path) != 0)
 		error = mledger_error_set(MLEDGER_EIO, "cannot rename %s: %s",
 					  tmp, strerror(errno));
-	if (error < 0)
+	if (error < 0) {
 		unlink(tmp);
-	return error;
+		return error;
+	}
+	return sync_parent(path);
 }
 
 /* ---- the writer ----------------------------------------------------------- */
@@ -296,7 +328,9 @@ static int old_size(uint64_t *out, bool *same, writer *w,
 				memcmp(data, w->note, len) == 0;
 		}
 	}
-	mledger_error_clear();
+	/* A checkpoint that is not one of this tree is just overwritten. */
+	if (error == 0)
+		mledger_error_clear();
 	free(text);
 	free(data);
 	return error;

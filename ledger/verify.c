@@ -85,6 +85,18 @@ static void parse_one(void *ctx, size_t i)
 }
 
 /*
+ * A fault the background signature checks kept for item it of entry v: a
+ * bad signature fails verification there; running out of memory or a
+ * failing crypto library is returned as it is, not blamed on the entry.
+ */
+static int sig_fault(verifier *vf, const vitem *v, const mledger_item *it)
+{
+	int error = mledger_error_set(it->sig_error, "%s", it->message);
+
+	return it->sig_error == MLEDGER_EBADSIG ? bad(vf, v->key, error) : error;
+}
+
+/*
  * Replay one chunk into the scratch store; retried whole if its map fills.
  * The signatures are checked in the background while the rules replay,
  * and the first fault in log order, either kind, is the one reported.
@@ -130,20 +142,15 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 		}
 		/* A bad signature at or before i is the earlier fault. */
 		snprintf(saved, sizeof(saved), "%s", mledger_error_last());
-		if ((at = mledger_sigjob_finish(&job, i + 1)) <= i) {
-			error = mledger_error_set(items[at].sig_error, "%s",
-						  items[at].message);
-			return bad(vf, v[at].key, error);
-		}
+		if ((at = mledger_sigjob_finish(&job, i + 1)) <= i)
+			return sig_fault(vf, &v[at], &items[at]);
 		mledger_error_set(error, "%s", saved);
 		return bad(vf, v[i].key, error);
 	}
 	mledger_state_cache_end();
 	if ((at = mledger_sigjob_finish(&job, n)) < n) {
 		mdb_txn_abort(txn);
-		error = mledger_error_set(items[at].sig_error, "%s",
-					  items[at].message);
-		return bad(vf, v[at].key, error);
+		return sig_fault(vf, &v[at], &items[at]);
 	}
 	return mledger_store_error(mdb_txn_commit(txn), "verify scratch store");
 }
