@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "ledger_int.h"
 #include "fixture.h"
 
 static char *dir;
@@ -949,4 +950,144 @@ Test(bundle, corpus_seeds_still_audit)
 	}
 	closedir(d);
 	cr_assert_geq(seen, 3, "no seed bundles in %s", CORPUS);
+}
+
+/* ---- a log the operator should never have signed -------------------------- */
+
+/* RFC 9162 PATH(m, D[n]) over leaf hashes l, leaf side first. */
+static void naive_path(uint8_t (*out)[MLEDGER_HASH_BYTES], size_t *np,
+		       const uint8_t (*l)[MLEDGER_HASH_BYTES], size_t n,
+		       size_t m)
+{
+	size_t k = 1;
+
+	if (n <= 1)
+		return;
+	while (k * 2 < n)
+		k *= 2;
+	if (m < k) {
+		naive_path(out, np, l, k, m);
+		mledger_merkle_root(out[(*np)++], l + k, n - k);
+	} else {
+		naive_path(out, np, l + k, n - k, m - k);
+		mledger_merkle_root(out[(*np)++], l, k);
+	}
+}
+
+static fx_bytes signed_transform(fx_actor *a, const mledger_lot_input *in,
+				 size_t nin, const char *out, uint64_t mass,
+				 const mledger_element *content)
+{
+	mledger_lot_output o = {out, "product", mass, content, 1, NULL, false, 0};
+	mledger_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_TRANSFORM;
+	ev.u.transform.inputs = in;
+	ev.u.transform.ninputs = nin;
+	ev.u.transform.outputs = &o;
+	ev.u.transform.noutputs = 1;
+	ev.u.transform.stage = MLEDGER_STAGE_REFINING;
+	ev.u.transform.facility = "refinery";
+	memcpy(ev.u.transform.country, "US", 3);
+	return fx_sign(a, &ev);
+}
+
+/*
+ * A log signed by the operator in which a transform consumes a lot that is
+ * registered only later: the full rules refuse it at append, and so must
+ * audit, though in its partial mode an absent input looks like a lot
+ * outside the bundle. Entries: 0 genesis, 1-2 enrol miner and refiner (as
+ * in the ledger), 3 refiner: X -> P (X does not exist yet), 4 X
+ * registered, 5-6 X shipped to the refiner and received, 7 refiner: P + X
+ * -> Q. The bundle of Q holds them all.
+ */
+Test(bundle, ancestry_made_before_its_inputs_is_refused)
+{
+	static const mledger_element p_li[] = {{"Li", 100000}};
+	static const mledger_element q_li[] = {{"Li", 1000}};
+	const mledger_lot_input early[] = {{"X", 1000}};
+	const mledger_lot_input late[] = {{"P", 500}, {"X", 1000000}};
+	const char *origin = mledger_ledger_origin(ledger);
+	fx_bytes ev[8], out;
+	uint8_t leaves[8][MLEDGER_HASH_BYTES], root[MLEDGER_HASH_BYTES];
+	uint8_t prev[MLEDGER_HASH_BYTES] = {0};
+	uint8_t *entries[8];
+	size_t lens[8];
+	char *text = NULL, *note = NULL;
+	mledger_event e;
+	bundle b;
+
+	for (uint64_t s = 0; s < 3; s++) {
+		mledger_entry en;
+
+		cr_assert_eq(mledger_entry_get(&out.data, &out.len, ledger, s), 0);
+		cr_assert_eq(mledger_entry_parse(&en, out.data, out.len), 0);
+		ev[s].data = malloc(en.event_len);
+		memcpy(ev[s].data, en.event, en.event_len);
+		ev[s].len = en.event_len;
+		free(out.data);
+	}
+	ev[3] = signed_transform(&refiner, early, 1, "P", 500, p_li);
+	memset(&e, 0, sizeof(e));
+	e.type = MLEDGER_EV_LOT_REGISTER;
+	e.u.reg.lot = "X";
+	e.u.reg.material = "spodumene-concentrate";
+	e.u.reg.mass_g = 1000000;
+	e.u.reg.content = ore_li;
+	e.u.reg.ncontent = 1;
+	e.u.reg.origin = MLEDGER_ORIGIN_EXTRACTION;
+	memcpy(e.u.reg.country, "CA", 3);
+	e.u.reg.site = "pit";
+	ev[4] = fx_sign(&miner, &e);
+	memset(&e, 0, sizeof(e));
+	e.type = MLEDGER_EV_LOT_SHIP;
+	e.u.ship.lot = "X";
+	e.u.ship.to = refiner.id;
+	ev[5] = fx_sign(&miner, &e);
+	memset(&e, 0, sizeof(e));
+	e.type = MLEDGER_EV_LOT_RECEIVE;
+	e.u.receive.lot = "X";
+	e.u.receive.mass_g = 1000000;
+	ev[6] = fx_sign(&refiner, &e);
+	ev[7] = signed_transform(&refiner, late, 2, "Q", 100000, q_li);
+
+	for (size_t i = 0; i < 8; i++) {
+		cr_assert_eq(mledger_entry_encode(&entries[i], &lens[i], i,
+						  FX_TIME, prev, ev[i].data,
+						  ev[i].len), 0);
+		mledger_sha256(prev, entries[i], lens[i]);
+		mledger_leaf_hash(leaves[i], entries[i], lens[i]);
+	}
+	mledger_merkle_root(root, (const uint8_t (*)[MLEDGER_HASH_BYTES])leaves, 8);
+	cr_assert_eq(mledger_checkpoint_text(&text, origin, 8, root), 0);
+	cr_assert_eq(mledger_note_sign(&note, text, origin, op.key), 0);
+
+	memset(&b, 0, sizeof(b));
+	b.note = (const uint8_t *)note;
+	b.note_len = strlen(note);
+	snprintf(b.lot, sizeof(b.lot), "Q");
+	b.n = 8;
+	b.e = calloc(8, sizeof(*b.e));
+	for (size_t i = 0; i < 8; i++) {
+		b.e[i].entry = entries[i];
+		b.e[i].len = lens[i];
+		b.e[i].seq = i;
+		naive_path(b.e[i].proof, &b.e[i].nproof,
+			   (const uint8_t (*)[MLEDGER_HASH_BYTES])leaves, 8, i);
+	}
+	out = join(&b);
+	cr_assert_eq(audit(out.data, out.len), MLEDGER_ERULE, "%s",
+		     mledger_error_last());
+	cr_assert(strstr(mledger_error_last(), "lot P of the ancestry") != NULL,
+		  "%s", mledger_error_last());
+
+	free(out.data);
+	free(b.e);
+	for (size_t i = 0; i < 8; i++) {
+		free(entries[i]);
+		free(ev[i].data);
+	}
+	free(text);
+	free(note);
 }
