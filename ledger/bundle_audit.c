@@ -590,8 +590,12 @@ int mledger_bundle_audit(mledger_audit **out, const uint8_t *data, size_t len,
 	memset(&a, 0, sizeof(a));
 	a.opts = opts;
 	a.lot = res->lot;
-	if ((error = mledger_doc_parse(&a.doc, data, len,
-				       MLEDGER_BUNDLE_MAX)) < 0) {
+	/*
+	 * A real bundle spends 20 bytes or more on each value (entries, 34-byte
+	 * hashes, keys); one of tiny values is refused before it is unpacked.
+	 */
+	if ((error = mledger_doc_parse_dense(&a.doc, data, len,
+					     MLEDGER_BUNDLE_MAX, 8)) < 0) {
 		mledger_error_prefix("bundle");
 		goto done;
 	}

@@ -673,15 +673,18 @@ static int canon_key(struct canon_frame *f, const struct canon_value *v,
 }
 
 /*
- * Check the one value at the start of src and set *end to where it stops.
- * Iterative, with an explicit stack of open containers, so hostile nesting
- * costs heap frames bounded by the depth cap rather than C stack.
+ * Check the one value at the start of src and set *end to where it stops,
+ * and *values (if not NULL) to how many msgpack values it holds, itself
+ * included. Iterative, with an explicit stack of open containers, so
+ * hostile nesting costs heap frames bounded by the depth cap rather than C
+ * stack.
  */
-static int canon_walk(size_t *end, const struct canon_src *src, int max_depth)
+static int canon_walk(size_t *end, size_t *values,
+		      const struct canon_src *src, int max_depth)
 {
 	struct canon_frame local[CANON_LOCAL_FRAMES];
 	struct canon_frame *stack = local;
-	size_t cap = CANON_LOCAL_FRAMES, top = 0, pos = 0;
+	size_t cap = CANON_LOCAL_FRAMES, top = 0, pos = 0, count = 0;
 	int error = 0;
 
 	/*
@@ -703,6 +706,7 @@ static int canon_walk(size_t *end, const struct canon_src *src, int max_depth)
 
 		if ((error = canon_value(&v, src, &pos)) < 0)
 			goto done;
+		count++;
 		/* In a map an even count of items left means a key is next. */
 		if (parent != NULL && parent->map && parent->left % 2 == 0 &&
 		    (error = canon_key(parent, &v, off)) < 0)
@@ -744,6 +748,8 @@ static int canon_walk(size_t *end, const struct canon_src *src, int max_depth)
 			top--;
 	} while (top > 0);
 	*end = pos;
+	if (values != NULL)
+		*values = count;
 done:
 	if (stack != local)
 		free(stack);
@@ -761,8 +767,9 @@ static int canon_args(const uint8_t *data, size_t len, int max_depth)
 	return 0;
 }
 
-int mledger_canon_check(const uint8_t *data, size_t len, size_t max_len,
-			int max_depth)
+/* mledger_canon_check, also counting the values when values is not NULL. */
+static int canon_check(const uint8_t *data, size_t len, size_t max_len,
+		       int max_depth, size_t *values)
 {
 	struct canon_src src = {data, len, false};
 	size_t end = 0;
@@ -774,12 +781,18 @@ int mledger_canon_check(const uint8_t *data, size_t len, size_t max_len,
 		return mledger_error_set(MLEDGER_ETOOBIG,
 			"value of %zu bytes exceeds the cap of %zu bytes",
 			len, max_len);
-	if ((error = canon_walk(&end, &src, max_depth)) < 0)
+	if ((error = canon_walk(&end, values, &src, max_depth)) < 0)
 		return error;
 	if (end != len)
 		return mledger_error_set(MLEDGER_EFORMAT,
 			"trailing bytes after value at offset %zu", end);
 	return 0;
+}
+
+int mledger_canon_check(const uint8_t *data, size_t len, size_t max_len,
+			int max_depth)
+{
+	return canon_check(data, len, max_len, max_depth, NULL);
 }
 
 int mledger_canon_next(size_t *out_len, const uint8_t *data, size_t len,
@@ -797,7 +810,7 @@ int mledger_canon_next(size_t *out_len, const uint8_t *data, size_t len,
 		src.len = max_len;
 		src.capped = true;
 	}
-	if ((error = canon_walk(&end, &src, max_depth)) < 0)
+	if ((error = canon_walk(&end, NULL, &src, max_depth)) < 0)
 		return error;
 	*out_len = end;
 	return 0;
@@ -850,6 +863,23 @@ int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
 	if ((error = mledger_canon_check(data, len, max_len,
 					 MLEDGER_DEPTH_MAX)) < 0)
 		return error;
+	return doc_unpack(doc, data, len);
+}
+
+int mledger_doc_parse_dense(mledger_doc *doc, const uint8_t *data,
+			    size_t len, size_t max_len, size_t bytes_per_value)
+{
+	size_t values = 0;
+	int error;
+
+	memset(doc, 0, sizeof(*doc));
+	if ((error = canon_check(data, len, max_len, MLEDGER_DEPTH_MAX,
+				 &values)) < 0)
+		return error;
+	if (values > len / bytes_per_value + 16)
+		return mledger_error_set(MLEDGER_ETOOBIG,
+			"%zu values in %zu bytes: more than one per %zu bytes",
+			values, len, bytes_per_value);
 	return doc_unpack(doc, data, len);
 }
 

@@ -124,6 +124,16 @@ int mledger_doc_parse(mledger_doc *doc, const uint8_t *data, size_t len,
 		      size_t max_len);
 
 /*
+ * As mledger_doc_parse, for a document whose values average at least
+ * bytes_per_value bytes (> 0): one holding more than len / bytes_per_value
+ * + 16 values is refused with MLEDGER_ETOOBIG before it is unpacked, since
+ * unpacking costs a msgpack_object per value however few bytes the value
+ * takes (a file of one-byte nils would cost 24 times its size).
+ */
+int mledger_doc_parse_dense(mledger_doc *doc, const uint8_t *data,
+			    size_t len, size_t max_len, size_t bytes_per_value);
+
+/*
  * mledger_doc_parse() without the canonical check, for bytes this ledger
  * checked when it appended them and now reads back from its own store (the
  * trace walk reads one entry per lot; the check was a sixth of its time).

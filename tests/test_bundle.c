@@ -829,6 +829,32 @@ Test(bundle, caps_and_arguments)
 	free(b.data);
 }
 
+/* A bundle of a million one-byte values is refused before it is unpacked. */
+Test(bundle, tiny_values_are_refused_before_unpacking)
+{
+	const size_t n = 1000000;
+	mledger_writer w;
+	fx_bytes b;
+
+	mledger_w_init(&w);
+	mledger_w_map(&w, 4);
+	mledger_w_key(&w, "checkpoint");
+	mledger_w_bin(&w, (const uint8_t *)"x", 1);
+	mledger_w_key(&w, "entries");
+	mledger_w_array(&w, n);
+	for (size_t i = 0; i < n; i++)
+		mledger_w_nil(&w);
+	mledger_w_key(&w, "lot");
+	mledger_w_str(&w, "L");
+	mledger_w_key(&w, "version");
+	mledger_w_uint(&w, MLEDGER_BUNDLE_VERSION);
+	cr_assert_eq(mledger_w_finish(&b.data, &b.len, &w), 0);
+	cr_assert_eq(audit(b.data, b.len), MLEDGER_ETOOBIG);
+	cr_assert(strstr(mledger_error_last(), "values in") != NULL, "%s",
+		  mledger_error_last());
+	free(b.data);
+}
+
 /* ---- the subjects index --------------------------------------------------- */
 
 Test(bundle, verify_checks_the_subjects_index)
