@@ -42,11 +42,11 @@ static const mledger_element prod_li[] = {{"Li", 71000}};
 /* The ledger's receive time for the entries (0: now). */
 static uint64_t receive_time;
 
-static void submit(fx_actor *a, mledger_event *ev)
+/* Append an event already signed (b is freed). */
+static void submit_signed(fx_bytes b)
 {
 	mledger_submit_opts o = MLEDGER_SUBMIT_OPTS_INIT;
 	mledger_submit_result res;
-	fx_bytes b = fx_sign(a, ev);
 	const uint8_t *data = b.data;
 
 	o.time = receive_time;
@@ -54,6 +54,11 @@ static void submit(fx_actor *a, mledger_event *ev)
 		     "%s", mledger_error_last());
 	mledger_submit_result_free(&res);
 	free(b.data);
+}
+
+static void submit(fx_actor *a, mledger_event *ev)
+{
+	submit_signed(fx_sign(a, ev));
 }
 
 static void enroll(fx_actor *a, uint32_t roles, const char *facility,
@@ -107,10 +112,11 @@ static void move(const char *lot, fx_actor *from, fx_actor *to, uint64_t mass)
 	submit(to, &ev);
 }
 
-static void transform(fx_actor *a, const mledger_lot_input *in, size_t nin,
-		      const char *out, uint64_t mass,
-		      const mledger_element *content, const char *facility,
-		      mledger_stage stage)
+/* A refining-style transform of in into one output lot, signed by a. */
+static fx_bytes signed_transform(fx_actor *a, const mledger_lot_input *in,
+				 size_t nin, const char *out, uint64_t mass,
+				 const mledger_element *content,
+				 const char *facility, mledger_stage stage)
 {
 	mledger_lot_output o = {out, "product", mass, content, 1, NULL, false, 0};
 	mledger_event ev;
@@ -125,7 +131,16 @@ static void transform(fx_actor *a, const mledger_lot_input *in, size_t nin,
 	ev.u.transform.facility = facility;
 	memcpy(ev.u.transform.country, "US", 3);
 	ev.u.transform.model = MLEDGER_MODEL_SEGREGATED;
-	submit(a, &ev);
+	return fx_sign(a, &ev);
+}
+
+static void transform(fx_actor *a, const mledger_lot_input *in, size_t nin,
+		      const char *out, uint64_t mass,
+		      const mledger_element *content, const char *facility,
+		      mledger_stage stage)
+{
+	submit_signed(signed_transform(a, in, nin, out, mass, content,
+				       facility, stage));
 }
 
 static void attest(mledger_target_kind target, const char *id,
@@ -1000,25 +1015,6 @@ static void naive_path(uint8_t (*out)[MLEDGER_HASH_BYTES], size_t *np,
 	}
 }
 
-static fx_bytes signed_transform(fx_actor *a, const mledger_lot_input *in,
-				 size_t nin, const char *out, uint64_t mass,
-				 const mledger_element *content)
-{
-	mledger_lot_output o = {out, "product", mass, content, 1, NULL, false, 0};
-	mledger_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = MLEDGER_EV_LOT_TRANSFORM;
-	ev.u.transform.inputs = in;
-	ev.u.transform.ninputs = nin;
-	ev.u.transform.outputs = &o;
-	ev.u.transform.noutputs = 1;
-	ev.u.transform.stage = MLEDGER_STAGE_REFINING;
-	ev.u.transform.facility = "refinery";
-	memcpy(ev.u.transform.country, "US", 3);
-	return fx_sign(a, &ev);
-}
-
 /*
  * A log signed by the operator in which a transform consumes a lot that is
  * registered only later: the full rules refuse it at append, and so must
@@ -1054,7 +1050,8 @@ Test(bundle, ancestry_made_before_its_inputs_is_refused)
 		ev[s].len = en.event_len;
 		free(out.data);
 	}
-	ev[3] = signed_transform(&refiner, early, 1, "P", 500, p_li);
+	ev[3] = signed_transform(&refiner, early, 1, "P", 500, p_li,
+				 "refinery", MLEDGER_STAGE_REFINING);
 	memset(&e, 0, sizeof(e));
 	e.type = MLEDGER_EV_LOT_REGISTER;
 	e.u.reg.lot = "X";
@@ -1076,7 +1073,8 @@ Test(bundle, ancestry_made_before_its_inputs_is_refused)
 	e.u.receive.lot = "X";
 	e.u.receive.mass_g = 1000000;
 	ev[6] = fx_sign(&refiner, &e);
-	ev[7] = signed_transform(&refiner, late, 2, "Q", 100000, q_li);
+	ev[7] = signed_transform(&refiner, late, 2, "Q", 100000, q_li,
+				 "refinery", MLEDGER_STAGE_REFINING);
 
 	for (size_t i = 0; i < 8; i++) {
 		cr_assert_eq(mledger_entry_encode(&entries[i], &lens[i], i,

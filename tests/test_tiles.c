@@ -33,21 +33,12 @@ static void setup(void)
 	ledger = fx_ledger(dir, &op);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag,
-		  struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void teardown(void)
 {
 	mledger_ledger_close(ledger);
 	mledger_key_free(op.key);
 	mledger_key_free(auditor.key);
-	nftw(out, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fx_rmdir(strdup(out));
 	fx_rmdir(dir);
 }
 
