@@ -57,32 +57,20 @@ static int ledger_event(void *ctx, uint64_t seq, const mledger_event **out)
 	return 0;
 }
 
-/* The newest stored checkpoint (*note malloc'd, NULL if there is none). */
-static int latest_checkpoint(char **note, uint64_t *size, MDB_txn *txn,
-			     const mledger_dbs *db)
+/* The newest stored checkpoint (*note NULL and *size 0 if there is none). */
+static int latest_checkpoint(char **note, uint64_t *size,
+			     const mledger_state *st)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
+	int error;
 
 	*note = NULL;
 	*size = 0;
-	if ((rc = mdb_cursor_open(txn, db->checkpoints, &cur)) != 0)
-		return mledger_store_error(rc, "reading checkpoints");
-	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	if (rc == 0 && (k.mv_size != 8 || v.mv_size > MLEDGER_NOTE_MAX))
-		rc = MDB_CORRUPTED;
-	if (rc == 0) {
-		*size = mledger_be64_get(k.mv_data);
-		if ((*note = malloc(v.mv_size + 1)) == NULL) {
-			mdb_cursor_close(cur);
-			return MLEDGER_NOMEM();
-		}
-		memcpy(*note, v.mv_data, v.mv_size);
-		(*note)[v.mv_size] = '\0';
+	error = mledger_checkpoint_latest_in(note, size, st);
+	if (error == MLEDGER_ENOTFOUND) {
+		mledger_error_clear();
+		return 0;
 	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : mledger_store_error(rc, "reading checkpoints");
+	return error;
 }
 
 /*
@@ -102,8 +90,7 @@ static int covering_snapshot(exporter *x, char **note, uint64_t *size,
 			return error;
 		if ((error = mledger_store_head(&have, head, &l->store,
 						x->st.txn)) < 0 ||
-		    (error = latest_checkpoint(note, &cp_size, x->st.txn,
-					       &l->store.db)) < 0)
+		    (error = latest_checkpoint(note, &cp_size, &x->st)) < 0)
 			goto fail;
 		if (*note != NULL && cp_size == have) {
 			*size = have;

@@ -112,15 +112,10 @@ int mledger_checkpoint_make(char **note, mledger_ledger *l,
 	return error;
 }
 
-typedef struct latest_query {
-	char **note;
-	uint64_t *size;
-} latest_query;
-
 /* The checkpoints database is keyed by big-endian size: the last is newest. */
-static int do_latest(const mledger_state *st, void *ctx)
+int mledger_checkpoint_latest_in(char **note, uint64_t *size,
+				 const mledger_state *st)
 {
-	latest_query *q = ctx;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
@@ -137,12 +132,24 @@ static int do_latest(const mledger_state *st, void *ctx)
 	if (k.mv_size != 8 || v.mv_size > MLEDGER_NOTE_MAX)
 		return mledger_error_set(MLEDGER_EIO,
 					 "a stored checkpoint is malformed");
-	if ((*q->note = malloc(v.mv_size + 1)) == NULL)
+	if ((*note = malloc(v.mv_size + 1)) == NULL)
 		return MLEDGER_NOMEM();
-	memcpy(*q->note, v.mv_data, v.mv_size);
-	(*q->note)[v.mv_size] = '\0';
-	*q->size = mledger_be64_get(k.mv_data);
+	memcpy(*note, v.mv_data, v.mv_size);
+	(*note)[v.mv_size] = '\0';
+	*size = mledger_be64_get(k.mv_data);
 	return 0;
+}
+
+typedef struct latest_query {
+	char **note;
+	uint64_t *size;
+} latest_query;
+
+static int do_latest(const mledger_state *st, void *ctx)
+{
+	latest_query *q = ctx;
+
+	return mledger_checkpoint_latest_in(q->note, q->size, st);
 }
 
 int mledger_checkpoint_latest(char **note, uint64_t *size, mledger_ledger *l)
