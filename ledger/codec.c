@@ -270,9 +270,20 @@ int mledger_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
  */
 static size_t utf8_bad(const uint8_t *s, size_t len)
 {
+	const uint64_t high = 0x8080808080808080u;
 	size_t i = 0;
 
 	while (i < len) {
+		uint64_t w;
+
+		/* Identifiers and names are ASCII: take eight bytes a step. */
+		if (len - i >= sizeof(w)) {
+			memcpy(&w, s + i, sizeof(w));
+			if ((w & high) == 0) {
+				i += sizeof(w);
+				continue;
+			}
+		}
 		uint8_t c = s[i];
 		uint8_t lo = 0x80, hi = 0xbf;
 		size_t n, k;
@@ -965,10 +976,13 @@ int mledger_map_only(const msgpack_object *map, const char *what,
 				"%s: map key is not a string",
 				what_or_default(what));
 		for (j = 0; j < nallowed; j++) {
-			if (strlen(allowed[j]) == k->via.str.size &&
-			    (k->via.str.size == 0 ||
-			     memcmp(allowed[j], k->via.str.ptr,
-				    k->via.str.size) == 0))
+			const char *a = allowed[j];
+
+			/* The first byte rules out most names without strlen. */
+			if (k->via.str.size == 0 ? a[0] == '\0'
+			    : a[0] == k->via.str.ptr[0] &&
+			      strlen(a) == k->via.str.size &&
+			      memcmp(a, k->via.str.ptr, k->via.str.size) == 0)
 				break;
 		}
 		if (j == nallowed)

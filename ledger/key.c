@@ -97,6 +97,8 @@ static const EVP_MD *sha256(void)
  * leaves this pattern rather than a stale or all-zero value: 32 zero bytes
  * mean "no previous entry" in the hash chain.
  */
+#define CONCAT_COPY_MAX 2048
+
 static void sha256_failed(uint8_t out[MLEDGER_HASH_BYTES])
 {
 	memset(out, 0xa5, MLEDGER_HASH_BYTES);
@@ -118,6 +120,41 @@ void mledger_sha256(uint8_t out[MLEDGER_HASH_BYTES], const uint8_t *data,
 		sha256_failed(out);
 		crypto_error("SHA-256 failed");
 	}
+}
+
+/*
+ * Short inputs (Merkle leaves are entries of a few hundred bytes) are copied
+ * together and hashed in one call: that costs half as much as a digest
+ * context of their own.
+ */
+void mledger_sha256_concat(uint8_t out[MLEDGER_HASH_BYTES], const uint8_t *a,
+			   size_t alen, const uint8_t *b, size_t blen)
+{
+	uint8_t buf[CONCAT_COPY_MAX];
+	EVP_MD_CTX *ctx;
+
+	if ((a == NULL && alen != 0) || (b == NULL && blen != 0)) {
+		sha256_failed(out);
+		mledger_error_set(MLEDGER_EINVAL, "SHA-256 of a NULL buffer");
+		return;
+	}
+	if (alen <= sizeof(buf) && blen <= sizeof(buf) - alen) {
+		if (alen > 0)
+			memcpy(buf, a, alen);
+		if (blen > 0)
+			memcpy(buf + alen, b, blen);
+		mledger_sha256(out, buf, alen + blen);
+		return;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || EVP_DigestInit_ex2(ctx, sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, a, alen) != 1 ||
+	    EVP_DigestUpdate(ctx, b, blen) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, NULL) != 1) {
+		sha256_failed(out);
+		crypto_error("SHA-256 failed");
+	}
+	EVP_MD_CTX_free(ctx);
 }
 
 void mledger_hex(char *out, const uint8_t *data, size_t len)

@@ -8,7 +8,6 @@
 
 #include "error_int.h"
 
-#include <openssl/evp.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -16,14 +15,8 @@ void mledger_leaf_hash(uint8_t out[MLEDGER_HASH_BYTES], const uint8_t *data,
 		       size_t len)
 {
 	static const uint8_t prefix = 0x00;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(ctx, &prefix, 1) ||
-	    !EVP_DigestUpdate(ctx, data, len) ||
-	    !EVP_DigestFinal_ex(ctx, out, NULL))
-		memset(out, 0xa5, MLEDGER_HASH_BYTES);
-	EVP_MD_CTX_free(ctx);
+	mledger_sha256_concat(out, &prefix, 1, data, len);
 }
 
 void mledger_node_hash(uint8_t out[MLEDGER_HASH_BYTES],

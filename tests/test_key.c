@@ -478,6 +478,38 @@ Test(key, hex_and_sha256)
 			 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* The concatenated hash equals the hash of the joined bytes, on either side
+ * of the size where it stops copying the parts together. */
+Test(key, sha256_concat)
+{
+	static const size_t sizes[] = {0, 1, 2, 63, 64, 1000, 2047, 2048, 2049,
+				       5000};
+	uint8_t *buf = malloc(10000);
+	uint8_t want[MLEDGER_HASH_BYTES], got[MLEDGER_HASH_BYTES];
+
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < 10000; i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++)
+		for (size_t b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+			size_t alen = sizes[a], blen = sizes[b];
+
+			mledger_sha256(want, buf, alen + blen);
+			mledger_sha256_concat(got, buf, alen, buf + alen, blen);
+			cr_assert_arr_eq(got, want, sizeof(want),
+					 "%zu + %zu bytes", alen, blen);
+		}
+	/* FIPS 180-2 "abc" in two parts. */
+	mledger_sha256_concat(got, (const uint8_t *)"a", 1,
+			      (const uint8_t *)"bc", 2);
+	cr_assert_str_eq(hex(got, sizeof(got)),
+			 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	mledger_sha256_concat(got, NULL, 0, NULL, 0);
+	cr_assert_str_eq(hex(got, sizeof(got)),
+			 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	free(buf);
+}
+
 Test(key, free_null)
 {
 	mledger_key_free(NULL);

@@ -111,6 +111,10 @@ void mledger_hex(char *out, const uint8_t *data, size_t len);
 void mledger_sha256(uint8_t out[MLEDGER_HASH_BYTES], const uint8_t *data,
 		    size_t len);
 
+/* SHA-256 of a followed by b, without copying them together. */
+void mledger_sha256_concat(uint8_t out[MLEDGER_HASH_BYTES], const uint8_t *a,
+			   size_t alen, const uint8_t *b, size_t blen);
+
 #ifdef __cplusplus
 }
 #endif
