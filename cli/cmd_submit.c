@@ -86,16 +86,14 @@ static int batch_push(struct batch *b, const uint8_t *data, size_t len,
 
 /*
  * Split file f into its events. mledger_signed_next() cuts one canonical
- * value; mledger_signed_parse() then says whether that value is a signed
- * event at all, so a file of stray bytes is one rejection, not one per
- * byte. A malformed stream cannot be resynchronised: what follows the first
+ * value and says whether it is a signed event at all, so a file of stray
+ * bytes is one rejection, not one per byte. A malformed stream cannot be resynchronised: what follows the first
  * bad value is rejected with it. Returns CLI_OK, CLI_REJECTED (already
  * printed) or CLI_STORAGE.
  */
 static int batch_split(struct batch *b, size_t f, size_t len)
 {
 	const uint8_t *data = b->bufs[f];
-	mledger_signed sev;
 	size_t off = 0, n;
 	int err;
 
@@ -106,8 +104,6 @@ static int batch_split(struct batch *b, size_t f, size_t len)
 	}
 	while (off < len) {
 		err = mledger_signed_next(&n, data + off, len - off);
-		if (err == 0)
-			err = mledger_signed_parse(&sev, data + off, n);
 		if (err < 0) {
 			if (err == MLEDGER_ENOMEM) {
 				cli_error("out of memory");
