@@ -18,21 +18,34 @@ typedef struct tiles_source {
 	mledger_tiles *t;
 	uint64_t size;            /* entries in the checkpoint's tree */
 	uint64_t next;            /* next bundle to read */
-	uint8_t *data[64];        /* bundles of the current chunk */
-	mledger_tile_entry *entries[64];
-	size_t nheld;
+	/*
+	 * The bundles of the last two chunks handed out: the engine still
+	 * checks the signatures of one chunk while it reads the next.
+	 */
+	struct held {
+		uint8_t *data[64];
+		mledger_tile_entry *entries[64];
+		size_t n;
+	} held[2];
+	unsigned newest;          /* which of held the last chunk is in */
 	int pending;              /* a bundle fault, reported next call */
 	char pending_msg[512];
 	uint64_t pending_seq;
 } tiles_source;
 
-static void release(tiles_source *ts)
+static void release(struct held *h)
 {
-	for (size_t i = 0; i < ts->nheld; i++) {
-		free(ts->data[i]);
-		free(ts->entries[i]);
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->data[i]);
+		free(h->entries[i]);
 	}
-	ts->nheld = 0;
+	h->n = 0;
+}
+
+static void release_all(tiles_source *ts)
+{
+	release(&ts->held[0]);
+	release(&ts->held[1]);
 }
 
 /* A fault in what the directory serves is a verdict; I/O trouble is not. */
@@ -57,18 +70,23 @@ static int tiles_next(void *ctx, mledger_ventry *out, size_t max, size_t *n,
 	uint64_t nbundles = (ts->size + MLEDGER_TILE_WIDTH - 1) /
 			    MLEDGER_TILE_WIDTH;
 
+	struct held *h;
+
 	*n = 0;
-	release(ts);
+	/* The chunk before the last is settled by now: reuse its place. */
+	ts->newest ^= 1;
+	h = &ts->held[ts->newest];
+	release(h);
 	if (ts->pending < 0) {
 		mledger_error_set(ts->pending, "%s", ts->pending_msg);
 		return fail_at(result, ts->pending_seq, ts->pending);
 	}
 	while (ts->next < nbundles && *n + MLEDGER_TILE_WIDTH <= max &&
-	       ts->nheld < sizeof(ts->data) / sizeof(ts->data[0])) {
+	       h->n < sizeof(h->data) / sizeof(h->data[0])) {
 		uint64_t first = ts->next * MLEDGER_TILE_WIDTH;
 		unsigned width;
-		int error = mledger_tiles_read_bundle(&ts->data[ts->nheld],
-						      &ts->entries[ts->nheld],
+		int error = mledger_tiles_read_bundle(&h->data[h->n],
+						      &h->entries[h->n],
 						      &width, ts->t, ts->next);
 
 		if (error < 0) {
@@ -87,11 +105,11 @@ static int tiles_next(void *ctx, mledger_ventry *out, size_t max, size_t *n,
 		}
 		for (unsigned i = 0; i < width; i++) {
 			out[*n].key = first + i;
-			out[*n].data = ts->entries[ts->nheld][i].data;
-			out[*n].len = ts->entries[ts->nheld][i].len;
+			out[*n].data = h->entries[h->n][i].data;
+			out[*n].len = h->entries[h->n][i].len;
 			(*n)++;
 		}
-		ts->nheld++;
+		h->n++;
 		ts->next++;
 	}
 	return 0;
@@ -156,7 +174,7 @@ static int tiles_finish(void *ctx, mledger_store *scratch,
 	uint64_t entries = result->entries;
 	int error = 0;
 
-	release(ts);
+	release_all(ts);
 	if ((error = mledger_store_begin(scratch, false, &st.txn)) < 0)
 		return error;
 	for (unsigned l = 0; l <= MLEDGER_TILE_LEVEL_MAX / MLEDGER_TILE_HEIGHT &&
@@ -214,7 +232,7 @@ int mledger_tiles_verify(mledger_verify_result *result, mledger_tiles *t,
 	src.keys = &keys_only;
 	src.map_size = MLEDGER_MAP_SIZE_DEFAULT;
 	error = mledger_verify_run(result, &src, opts);
-	release(&ts);
+	release_all(&ts);
 	mledger_keycache_free(keys_only.keys);
 	return error;
 }

@@ -32,9 +32,21 @@ typedef struct vitem {
 	bool entry_ok;            /* parsed, and its seq is its key */
 } vitem;
 
+/*
+ * A chunk in flight. Its signatures are still being checked in the
+ * background while the next chunk is read, decoded and chained, so the
+ * serial steps between chunks do not leave a core idle; its faults are
+ * settled before anything of the next chunk is judged, which keeps the
+ * first fault in log order the one reported.
+ */
 typedef struct vchunk {
 	vitem *v;
-	mledger_item *items;
+	mledger_ventry *e;
+	mledger_item *items;      /* NULL when the chunk is settled */
+	size_t n;
+	size_t first_bad;         /* entries before it decode and chain */
+	bool chain_broken;        /* and first_bad breaks the chain */
+	mledger_sigjob job;       /* zeroed when none was started */
 } vchunk;
 
 typedef struct verifier {
@@ -97,16 +109,88 @@ static int sig_fault(verifier *vf, const vitem *v, const mledger_item *it)
 }
 
 /*
- * Replay one chunk into the scratch store; retried whole if its map fills.
- * The signatures are checked in the background while the rules replay,
- * and the first fault in log order, either kind, is the one reported.
+ * Wait for the signature checks of c's entries below upto; the first of
+ * them that failed is returned as the fault, else 0.
  */
-static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
+static int sigs_upto(verifier *vf, vchunk *c, size_t upto)
 {
-	mledger_sigjob job;
+	size_t at = mledger_sigjob_finish(&c->job, upto);
+
+	return at < upto ? sig_fault(vf, &c->v[at], &c->items[at]) : 0;
+}
+
+/* Finish c: wait for all its checks, free its items, report a bad one. */
+static int settle(verifier *vf, vchunk *c)
+{
+	int error = 0;
+
+	if (c->items == NULL)
+		return 0;
+	error = sigs_upto(vf, c, c->first_bad);
+	mledger_sigjob_finish(&c->job, 0);
+	mledger_batch_free(c->items, c->n);
+	c->items = NULL;
+	memset(&c->job, 0, sizeof(c->job));
+	return error;
+}
+
+/*
+ * Read c's entries in parallel and check the chain in order, up to the
+ * first entry that is damaged, does not decode or does not link.
+ */
+static int decode_chunk(verifier *vf, vchunk *c)
+{
+	if ((c->items = calloc(c->n, sizeof(*c->items))) == NULL)
+		return MLEDGER_NOMEM();
+	mledger_parallel_for(c->n, vf->threads, parse_one, c);
+	c->chain_broken = false;
+	for (c->first_bad = 0; c->first_bad < c->n; c->first_bad++) {
+		vitem *v = &c->v[c->first_bad];
+
+		if (!v->entry_ok || c->items[c->first_bad].error)
+			break;
+		if (memcmp(v->entry.prev, vf->prev, MLEDGER_HASH_BYTES) != 0) {
+			c->chain_broken = true;
+			break;
+		}
+		memcpy(vf->prev, v->hash, MLEDGER_HASH_BYTES);
+	}
+	return 0;
+}
+
+/*
+ * Resolve c's keys against the replayed state so far, settle the chunk
+ * before it, then start c's signature checks in the background.
+ */
+static int start_sigs(verifier *vf, vchunk *c, vchunk *before)
+{
+	mledger_state st = {NULL, &vf->scratch.db};
+	int error;
+
+	if ((error = mledger_store_begin(&vf->scratch, false, &st.txn)) < 0)
+		return error;
+	error = mledger_batch_resolve(c->items, c->first_bad, vf->l->keys, &st);
+	mdb_txn_abort(st.txn);
+	if (error < 0)
+		return error;
+	if ((error = settle(vf, before)) < 0)
+		return error;
+	/* Entries under a verified checkpoint were checked before. */
+	for (size_t i = 0; i < c->first_bad && c->v[i].key < vf->trusted; i++)
+		c->items[i].sig_checked = c->items[i].error == 0 &&
+					  c->items[i].key != NULL;
+	mledger_sigjob_start(&c->job, c->items, c->first_bad, vf->threads);
+	return 0;
+}
+
+/*
+ * Replay c's good entries into the scratch store; retried whole if its map
+ * fills. A rule fault is reported only after the signatures before it.
+ */
+static int replay(verifier *vf, vchunk *c)
+{
 	mledger_state st;
 	MDB_txn *txn;
-	size_t at;
 	int error;
 
 	if ((error = mledger_store_begin(&vf->scratch, true, &txn)) < 0)
@@ -114,90 +198,57 @@ static int replay(verifier *vf, vitem *v, mledger_item *items, size_t n)
 	st.txn = txn;
 	st.db = &vf->scratch.db;
 	mledger_state_cache_begin(&st);
-	if ((error = mledger_batch_resolve(items, n, vf->l->keys, &st)) < 0) {
-		mledger_state_cache_end();
-		mdb_txn_abort(txn);
-		return error;
-	}
-	/* Entries under a verified checkpoint were checked before. */
-	for (size_t i = 0; i < n && v[i].key < vf->trusted; i++)
-		items[i].sig_checked = items[i].error == 0 && items[i].key != NULL;
-	mledger_sigjob_start(&job, items, n, vf->threads);
-	for (size_t i = 0; i < n; i++) {
-		mledger_item *it = &items[i];
+	for (size_t i = 0; i < c->first_bad; i++) {
+		mledger_item *it = &c->items[i];
+		vitem *v = &c->v[i];
 		char saved[512];
 
 		if ((it->async ||
 		     (error = mledger_item_ensure_signed(it, vf->l->keys, &st)) == 0) &&
-		    (error = mledger_rules_apply(&st, v[i].key, it->ev,
+		    (error = mledger_rules_apply(&st, v->key, it->ev,
 						 it->sev.kid)) == 0 &&
-		    (error = mledger_tree_append(&st, v[i].key, v[i].data,
-						 v[i].len)) == 0)
+		    (error = mledger_tree_append(&st, v->key, v->data,
+						 v->len)) == 0)
 			continue;
 		mledger_state_cache_end();
 		mdb_txn_abort(txn);
-		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM) {
-			mledger_sigjob_finish(&job, 0);
+		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM)
 			return error;
-		}
 		/* A bad signature at or before i is the earlier fault. */
 		snprintf(saved, sizeof(saved), "%s", mledger_error_last());
-		if ((at = mledger_sigjob_finish(&job, i + 1)) <= i)
-			return sig_fault(vf, &v[at], &items[at]);
+		if ((error = sigs_upto(vf, c, i + 1)) < 0)
+			return error;
 		mledger_error_set(error, "%s", saved);
-		return bad(vf, v[i].key, error);
+		return bad(vf, v->key, error);
 	}
 	mledger_state_cache_end();
-	if ((at = mledger_sigjob_finish(&job, n)) < n) {
-		mdb_txn_abort(txn);
-		return sig_fault(vf, &v[at], &items[at]);
-	}
 	return mledger_store_error(mdb_txn_commit(txn), "verify scratch store");
 }
 
-static int check_chunk(verifier *vf, vitem *v, size_t n)
+static int check_chunk(verifier *vf, vchunk *c, vchunk *before)
 {
-	mledger_item *items = calloc(n, sizeof(*items));
-	vchunk c = {v, items};
-	size_t first_bad;
-	bool chain_broken = false;
 	int error;
 
-	if (items == NULL)
-		return MLEDGER_NOMEM();
-	mledger_parallel_for(n, vf->threads, parse_one, &c);
-	/*
-	 * The chain first, in order, up to the first entry that is damaged or
-	 * does not decode; then the replay of the entries before it, whose
-	 * faults (if any) come earlier in the log and so are reported first.
-	 */
-	for (first_bad = 0; first_bad < n; first_bad++) {
-		if (!v[first_bad].entry_ok || items[first_bad].error)
-			break;
-		if (memcmp(v[first_bad].entry.prev, vf->prev,
-			   MLEDGER_HASH_BYTES) != 0) {
-			chain_broken = true;
-			break;
-		}
-		memcpy(vf->prev, v[first_bad].hash, MLEDGER_HASH_BYTES);
-	}
-	while ((error = replay(vf, v, items, first_bad)) == MLEDGER_EMAPFULL) {
+	if ((error = decode_chunk(vf, c)) < 0 ||
+	    (error = start_sigs(vf, c, before)) < 0)
+		return error;
+	while ((error = replay(vf, c)) == MLEDGER_EMAPFULL) {
 		if ((error = mledger_store_grow(&vf->scratch)) < 0)
-			break;
+			return error;
 	}
-	if (error < 0 || first_bad == n)
-		goto done;
-	if (chain_broken)
+	if (error < 0 || c->first_bad == c->n)
+		return error;
+	/* The good entries' signatures come before the damaged entry. */
+	if ((error = sigs_upto(vf, c, c->first_bad)) < 0)
+		return error;
+	if (c->chain_broken)
 		error = mledger_error_set(MLEDGER_ECHAIN,
 			"prev does not match the hash of entry %llu",
-			(unsigned long long)(v[first_bad].key - 1));
+			(unsigned long long)(c->v[c->first_bad].key - 1));
 	else
-		error = mledger_error_set(items[first_bad].error, "%s",
-					  items[first_bad].message);
-	error = bad(vf, v[first_bad].key, error);
-done:
-	mledger_batch_free(items, n);
-	return error;
+		error = mledger_error_set(c->items[c->first_bad].error, "%s",
+					  c->items[c->first_bad].message);
+	return bad(vf, c->v[c->first_bad].key, error);
 }
 
 /* Compare one state database of the ledger with the replayed one. */
@@ -337,58 +388,94 @@ static void remove_scratch(verifier *vf)
 	rmdir(vf->scratch_dir);
 }
 
+/* Stop c's background checks and free it, whatever they found. */
+static void discard(vchunk *c)
+{
+	mledger_sigjob_finish(&c->job, 0);
+	mledger_batch_free(c->items, c->n);
+	c->items = NULL;
+	free(c->v);
+	free(c->e);
+}
+
+/* The next chunk's entries from src into c, each at the seq expected. */
+static int read_chunk(verifier *vf, vchunk *c, mledger_vsource *src)
+{
+	int error;
+
+	c->n = 0;
+	memset(&c->job, 0, sizeof(c->job));
+	if ((error = src->next(src->ctx, c->e, CHUNK, &c->n, vf->result)) < 0)
+		return error;
+	memset(c->v, 0, c->n * sizeof(*c->v));
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->e[i].key != vf->expect) {
+			c->n = 0;
+			vf->result->failed = true;
+			vf->result->bad_seq = vf->expect;
+			vf->result->entries = vf->expect;
+			return mledger_error_set(MLEDGER_ECHAIN,
+				"entry %llu is missing (the next stored entry is %llu)",
+				(unsigned long long)vf->expect,
+				(unsigned long long)c->e[i].key);
+		}
+		c->v[i].key = c->e[i].key;
+		c->v[i].data = c->e[i].data;
+		c->v[i].len = c->e[i].len;
+		vf->expect++;
+	}
+	return 0;
+}
+
 int mledger_verify_run(mledger_verify_result *result, mledger_vsource *src,
 		       const mledger_verify_opts *opts)
 {
 	verifier vf;
-	vitem *v = NULL;
-	mledger_ventry *e = NULL;
+	vchunk chunks[2];
+	unsigned cur = 0;
 	int error;
 
 	memset(result, 0, sizeof(*result));
 	memset(&vf, 0, sizeof(vf));
+	memset(chunks, 0, sizeof(chunks));
 	vf.l = src->keys;
 	vf.result = result;
 	vf.threads = opts->threads;
 	vf.trusted = opts->trusted_size;
 	if ((error = open_scratch(&vf, src->map_size)) < 0)
 		goto done;
-	if ((v = calloc(CHUNK, sizeof(*v))) == NULL ||
-	    (e = calloc(CHUNK, sizeof(*e))) == NULL) {
-		error = MLEDGER_NOMEM();
-		goto done;
-	}
-	for (;;) {
-		size_t n = 0;
-
-		if ((error = src->next(src->ctx, e, CHUNK, &n, result)) < 0)
+	for (unsigned i = 0; i < 2; i++)
+		if ((chunks[i].v = calloc(CHUNK, sizeof(*chunks[i].v))) == NULL ||
+		    (chunks[i].e = calloc(CHUNK, sizeof(*chunks[i].e))) == NULL) {
+			error = MLEDGER_NOMEM();
 			goto done;
-		if (n == 0)
-			break;
-		memset(v, 0, n * sizeof(*v));
-		for (size_t i = 0; i < n; i++) {
-			if (e[i].key != vf.expect) {
-				result->failed = true;
-				result->bad_seq = vf.expect;
-				result->entries = vf.expect;
-				error = mledger_error_set(MLEDGER_ECHAIN,
-					"entry %llu is missing (the next stored entry is %llu)",
-					(unsigned long long)vf.expect,
-					(unsigned long long)e[i].key);
-				goto done;
-			}
-			v[i].key = e[i].key;
-			v[i].data = e[i].data;
-			v[i].len = e[i].len;
-			vf.expect++;
 		}
-		if ((error = check_chunk(&vf, v, n)) < 0)
+	for (;; cur ^= 1) {
+		vchunk *c = &chunks[cur], *before = &chunks[cur ^ 1];
+		int fault;
+
+		/* A fault here comes after any in the chunk still checked. */
+		if ((error = read_chunk(&vf, c, src)) < 0) {
+			char saved[512];
+
+			snprintf(saved, sizeof(saved), "%s", mledger_error_last());
+			if ((fault = settle(&vf, before)) < 0)
+				error = fault;
+			else
+				mledger_error_set(error, "%s", saved);
 			goto done;
-		result->entries += n;
+		}
+		if (c->n == 0)
+			break;
+		if ((error = check_chunk(&vf, c, before)) < 0)
+			goto done;
+		result->entries += c->n;
 		if (opts->progress)
 			opts->progress(opts->progress_ctx, result->entries,
 				       src->total);
 	}
+	if ((error = settle(&vf, &chunks[cur ^ 1])) < 0)
+		goto done;
 	if (result->entries == 0) {
 		result->failed = true;
 		error = mledger_error_set(MLEDGER_ECHAIN,
@@ -397,9 +484,10 @@ int mledger_verify_run(mledger_verify_result *result, mledger_vsource *src,
 	}
 	error = src->finish(src->ctx, &vf.scratch, result);
 done:
+	/* No background check may outlive the entries it reads. */
+	discard(&chunks[0]);
+	discard(&chunks[1]);
 	remove_scratch(&vf);
-	free(e);
-	free(v);
 	return error;
 }
 

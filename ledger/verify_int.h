@@ -14,7 +14,9 @@
 /* One entry as the source holds it. */
 typedef struct mledger_ventry {
 	uint64_t key;             /* the position the source holds it at */
-	const uint8_t *data;      /* valid until the source's next call */
+	const uint8_t *data;      /* valid until the source's second call
+				     after (the engine checks one chunk's
+				     signatures while it reads the next) */
 	size_t len;
 } mledger_ventry;
 

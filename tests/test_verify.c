@@ -229,3 +229,184 @@ Test(verify, altered_state_is_found)
 	cr_assert(strstr(mledger_error_last(), "actor-2") != NULL, "%s",
 		  mledger_error_last());
 }
+
+/* ---- faults in different chunks ----------------------------------------- */
+
+/* Entries past two of verify's 4,096-entry chunks. */
+#define LONG_LOTS 9000
+
+/*
+ * Enroll a miner with a site and append LONG_LOTS lot registrations by it,
+ * in a few batches. Returns the ledger's size.
+ */
+static uint64_t make_long_ledger(void)
+{
+	static const mledger_element ore[] = {{"Li", 60000}};
+	fx_actor miner = {"ca.mine", fx_key(40), 1};
+	const size_t batch = 3000;
+	uint8_t **data = calloc(batch, sizeof(*data));
+	const uint8_t **events = calloc(batch, sizeof(*events));
+	size_t *lens = calloc(batch, sizeof(*lens));
+	mledger_facility site = {"site-1", "CA"};
+	mledger_pubkey pk;
+	mledger_event enroll;
+	fx_bytes signed_enroll;
+
+	cr_assert(data != NULL && events != NULL && lens != NULL);
+	cr_assert_eq(mledger_ledger_open(&ledger, dir, NULL), 0);
+	memset(&enroll, 0, sizeof(enroll));
+	enroll.type = MLEDGER_EV_ACTOR_ENROLL;
+	enroll.u.enroll.subject = fx_record(miner.id, MLEDGER_ROLE_MINER, &pk,
+					    miner.key);
+	enroll.u.enroll.subject.facilities = &site;
+	enroll.u.enroll.subject.nfacilities = 1;
+	signed_enroll = fx_sign(&op, &enroll);
+	cr_assert_eq(fx_submit1(ledger, signed_enroll), 0, "%s",
+		     mledger_error_last());
+	free(signed_enroll.data);
+	for (size_t done = 0; done < LONG_LOTS; done += batch) {
+		mledger_submit_result res;
+
+		for (size_t i = 0; i < batch; i++) {
+			char lot[32];
+			mledger_event ev;
+			fx_bytes b;
+
+			snprintf(lot, sizeof(lot), "ORE-%05zu", done + i);
+			memset(&ev, 0, sizeof(ev));
+			ev.type = MLEDGER_EV_LOT_REGISTER;
+			ev.time = FX_TIME;
+			ev.u.reg.lot = lot;
+			ev.u.reg.material = "spodumene-concentrate";
+			ev.u.reg.mass_g = 1000000;
+			ev.u.reg.content = ore;
+			ev.u.reg.ncontent = 1;
+			ev.u.reg.origin = MLEDGER_ORIGIN_EXTRACTION;
+			memcpy(ev.u.reg.country, "CA", 3);
+			ev.u.reg.site = "site-1";
+			b = fx_sign(&miner, &ev);
+			data[i] = b.data;
+			events[i] = b.data;
+			lens[i] = b.len;
+		}
+		cr_assert_eq(mledger_submit(&res, ledger, events, lens, batch,
+					    NULL), 0, "%s", mledger_error_last());
+		mledger_submit_result_free(&res);
+		for (size_t i = 0; i < batch; i++)
+			free(data[i]);
+	}
+	mledger_ledger_close(ledger);
+	ledger = NULL;
+	mledger_key_free(miner.key);
+	free(data);
+	free(events);
+	free(lens);
+	return 1 + ACTORS + 1 + LONG_LOTS;
+}
+
+/* Flip a bit of the signature stored in entry seq; returns the original. */
+static uint8_t *break_signature(uint64_t seq, size_t *len)
+{
+	static const uint8_t sig_key[] = {0xa3, 's', 'i', 'g', 0xc4, 0x40};
+	raw r = raw_open("entries");
+	uint8_t *orig = entry_copy(&r, seq, len);
+	uint8_t *bad = malloc(*len);
+	uint8_t *at;
+
+	memcpy(bad, orig, *len);
+	at = memmem(bad, *len, sig_key, sizeof(sig_key));
+	cr_assert_not_null(at, "no signature in entry %llu",
+			   (unsigned long long)seq);
+	at[sizeof(sig_key) + 10] ^= 0x01;
+	entry_put(&r, seq, bad, *len);
+	raw_close(&r);
+	free(bad);
+	return orig;
+}
+
+/* Overwrite the start of entry seq with junk; returns the original. */
+static uint8_t *break_encoding(uint64_t seq, size_t *len)
+{
+	raw r = raw_open("entries");
+	uint8_t *orig = entry_copy(&r, seq, len);
+	uint8_t *bad = malloc(*len);
+
+	memcpy(bad, orig, *len);
+	bad[0] = 0xc1; /* never used in msgpack */
+	entry_put(&r, seq, bad, *len);
+	raw_close(&r);
+	free(bad);
+	return orig;
+}
+
+static void restore(uint64_t seq, uint8_t *orig, size_t len)
+{
+	raw r = raw_open("entries");
+
+	entry_put(&r, seq, orig, len);
+	raw_close(&r);
+	free(orig);
+}
+
+/*
+ * Signatures are still being checked while the next chunk is read: a bad
+ * signature must still be reported before any fault later in the log,
+ * whichever chunk each is in, and one in the last entry must be found.
+ */
+Test(verify, faults_across_chunks_in_log_order, .timeout = 120)
+{
+	const uint64_t total = make_long_ledger();
+	static const struct {
+		uint64_t sig;       /* entry with a bad signature */
+		uint64_t junk;      /* later entry that does not decode, or 0 */
+	} cases[] = {
+		{3000, 5000},       /* chunk 0, then chunk 1 */
+		{4095, 4096},       /* last of chunk 0, first of chunk 1 */
+		{5000, 8500},       /* chunk 1, then chunk 2 */
+		{8500, 0},          /* alone, in the last chunk */
+	};
+	mledger_verify_result vr;
+	int code;
+
+	cr_assert_eq(mledger_ledger_open(&ledger, dir, NULL), 0);
+	cr_assert_eq(mledger_verify(&vr, ledger, NULL), 0, "%s",
+		     mledger_error_last());
+	cr_assert_eq(vr.entries, total);
+	mledger_ledger_close(ledger);
+	ledger = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t slen, jlen = 0;
+		uint8_t *sorig = break_signature(cases[i].sig, &slen);
+		uint8_t *jorig = cases[i].junk
+			? break_encoding(cases[i].junk, &jlen) : NULL;
+
+		vr = verify_fails(&code);
+		cr_assert_eq(code, MLEDGER_EBADSIG, "case %zu: %s", i,
+			     mledger_error_last());
+		cr_assert_eq(vr.bad_seq, cases[i].sig, "case %zu: named %llu",
+			     i, (unsigned long long)vr.bad_seq);
+		cr_assert_eq(vr.entries, cases[i].sig);
+		if (jorig != NULL)
+			restore(cases[i].junk, jorig, jlen);
+		restore(cases[i].sig, sorig, slen);
+	}
+	/* The last entry of the ledger, settled after the final chunk. */
+	{
+		size_t slen;
+		uint8_t *sorig = break_signature(total - 1, &slen);
+
+		vr = verify_fails(&code);
+		cr_assert_eq(code, MLEDGER_EBADSIG, "%s", mledger_error_last());
+		cr_assert_eq(vr.bad_seq, total - 1);
+		restore(total - 1, sorig, slen);
+	}
+	/* Junk alone in a later chunk is named where it is. */
+	{
+		size_t jlen;
+		uint8_t *jorig = break_encoding(8000, &jlen);
+
+		vr = verify_fails(&code);
+		cr_assert_eq(vr.bad_seq, 8000, "%s", mledger_error_last());
+		restore(8000, jorig, jlen);
+	}
+}
