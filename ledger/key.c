@@ -14,10 +14,12 @@
 #include "mledger/key.h"
 
 #include "error_int.h"
+#include "verify_ctx.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,6 +51,7 @@ struct mledger_key {
 	size_t pub_len;
 	uint8_t pub[MLEDGER_PUBKEY_MAX]; /* raw form, see proto/keys.md */
 	uint8_t kid[MLEDGER_KID_BYTES];
+	uint64_t serial;                /* names it in verify_ctx.c's cache */
 };
 
 /*
@@ -285,6 +288,7 @@ static int key_wrap(mledger_key **out, EVP_PKEY *pkey, int has_private,
 	}
 	key->pkey = pkey;
 	key->has_private = has_private;
+	key->serial = mledger_key_serial_next();
 
 	if (EVP_PKEY_is_a(pkey, "ED25519")) {
 		key->alg = MLEDGER_ALG_ED25519;
@@ -872,8 +876,10 @@ static int p256_raw_to_der(uint8_t *der, size_t *len, const uint8_t *sig)
 
 /*
  * The hot path: called tens of thousands of times a second from several
- * threads on one key. Each call has its own EVP_MD_CTX; the EVP_PKEY is only
- * read. Nothing about the key is re-derived here.
+ * threads on one key. An Ed25519 check goes through the calling thread's
+ * ready context for the key; the EVP_PKEY is only read. A check that fails
+ * there is decided again on a fresh context, so a refusal to reuse the
+ * context could cost time but never passes or fails a signature wrongly.
  */
 int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 		       const uint8_t *sig, size_t sig_len)
@@ -883,6 +889,7 @@ int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 	const uint8_t *s = sig;
 	size_t s_len = sig_len;
 	EVP_MD_CTX *ctx;
+	bool retried = false;
 	int rc;
 
 	if (key == NULL || sig == NULL)
@@ -896,6 +903,14 @@ int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 		return mledger_error_set(MLEDGER_EBADSIG,
 					 "signature is %zu bytes, not %d",
 					 sig_len, MLEDGER_SIG_BYTES);
+	if (key->alg == MLEDGER_ALG_ED25519 &&
+	    (ctx = mledger_verify_ctx(key->serial, key->pkey)) != NULL) {
+		if (EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1)
+			return 0;
+		ERR_clear_error();
+		mledger_verify_ctx_drop(key->serial);
+		retried = true;
+	}
 	if (key->alg == MLEDGER_ALG_P256) {
 		if (p256_raw_to_der(der, &s_len, sig) < 0)
 			return crypto_error("cannot encode the ECDSA signature");
@@ -912,8 +927,11 @@ int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 	}
 	rc = EVP_DigestVerify(ctx, s, s_len, msg, len);
 	EVP_MD_CTX_free(ctx);
-	if (rc == 1)
+	if (rc == 1) {
+		if (retried)
+			mledger_verify_ctx_disable();
 		return 0;
+	}
 	/* A bad signature may leave entries (e.g. a bad S); drop them. */
 	ERR_clear_error();
 	return mledger_error_set(MLEDGER_EBADSIG, "%s signature does not verify",

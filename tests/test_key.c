@@ -1035,3 +1035,68 @@ Test(key, concurrent_verify_p256, .timeout = 120)
 {
 	check_concurrent_verify(MLEDGER_ALG_P256, 2000);
 }
+
+/*
+ * Each thread keeps a ready verification context per key. Whatever the
+ * order of keys, of good and bad signatures, and of keys freed and made
+ * afresh (which reuses the freed one's memory), every verdict must be the
+ * right one: a context must never answer for another key.
+ */
+Test(key, reused_contexts_never_mix_keys, .timeout = 60)
+{
+	enum { NKEYS = 300 };
+	static mledger_key *keys[NKEYS];
+	static uint8_t sigs[NKEYS][MLEDGER_SIG_BYTES];
+	uint8_t msg[64], bad[MLEDGER_SIG_BYTES];
+	size_t same_place = 0;
+
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	for (size_t i = 0; i < NKEYS; i++) {
+		cr_assert_eq(mledger_key_generate(&keys[i], MLEDGER_ALG_ED25519),
+			     0);
+		cr_assert_eq(mledger_key_sign(sigs[i], keys[i], msg,
+					      sizeof(msg)), 0);
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t other = (i * 7 + 1) % NKEYS;
+
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[i], sizeof(sigs[i])),
+			     0, "key %zu: %s", i, mledger_error_last());
+		/* Another key's signature, and a damaged one. */
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[other], sizeof(sigs[other])),
+			     MLEDGER_EBADSIG, "key %zu", i);
+		memcpy(bad, sigs[i], sizeof(bad));
+		bad[5] ^= 0x04;
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg), bad,
+						sizeof(bad)), MLEDGER_EBADSIG);
+		/* Still good after the failures. */
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[i], sizeof(sigs[i])), 0);
+	}
+	/* A key freed and another made in its memory: the old signature,
+	 * whose context this thread still holds, must not pass. */
+	for (size_t i = 0; i < NKEYS; i++) {
+		uintptr_t was = (uintptr_t)keys[i];
+
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[i], sizeof(sigs[i])), 0);
+		mledger_key_free(keys[i]);
+		cr_assert_eq(mledger_key_generate(&keys[i], MLEDGER_ALG_ED25519),
+			     0);
+		same_place += (uintptr_t)keys[i] == was;
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[i], sizeof(sigs[i])),
+			     MLEDGER_EBADSIG, "key %zu made anew", i);
+		cr_assert_eq(mledger_key_sign(sigs[i], keys[i], msg,
+					      sizeof(msg)), 0);
+		cr_assert_eq(mledger_key_verify(keys[i], msg, sizeof(msg),
+						sigs[i], sizeof(sigs[i])), 0);
+	}
+	cr_log_info("%zu of %d keys made in a freed key's memory", same_place,
+		    NKEYS);
+	for (size_t i = 0; i < NKEYS; i++)
+		mledger_key_free(keys[i]);
+}
