@@ -1,11 +1,13 @@
 /*
- * mledger submit FILE... [--partial]: append signed events made elsewhere
- * (by `mledger sign`). Each file holds one signed event or several
- * concatenated; all of them form one batch handed to the library in one
- * call, so the append is one durable transaction: by default one bad event
- * rejects the whole batch and leaves the ledger as it was, and every
+ * mledger submit FILE... [--each] [--partial]: append signed events made
+ * elsewhere (by `mledger sign`). Each file holds one signed event or
+ * several concatenated; all of them form one batch handed to the library in
+ * one call, so the append is one durable transaction: by default one bad
+ * event rejects the whole batch and leaves the ledger as it was, and every
  * message names the file and the event's place in it, which is what the
- * person holding the files can act on.
+ * person holding the files can act on. With --each every file is a batch
+ * of its own (mledger_submit_each), as when files come from many parties:
+ * one refused file leaves the others to go in.
  */
 #include "common.h"
 
@@ -15,6 +17,7 @@
 
 enum {
 	OPT_PARTIAL = OPT_FIRST_LOCAL,
+	OPT_EACH,
 };
 
 /* Show reading progress only when there are enough files to wait for. */
@@ -36,6 +39,7 @@ struct batch {
 	struct origin *origins;
 	size_t n, cap;
 	size_t nbad;             /* files or events rejected before submit */
+	bool *refused;           /* per file: refused whole while read */
 };
 
 static void batch_free(struct batch *b)
@@ -50,6 +54,7 @@ static void batch_free(struct batch *b)
 	free(b->events);
 	free(b->lens);
 	free(b->origins);
+	free(b->refused);
 }
 
 static int batch_push(struct batch *b, const uint8_t *data, size_t len,
@@ -122,8 +127,14 @@ static int batch_split(struct batch *b, size_t f, size_t len)
 	return CLI_OK;
 }
 
+/*
+ * Read and split every file. A file that cannot be read or split is
+ * reported and, with partial or each, left out while the others still go
+ * in: with each (and not partial) it is left out whole, since it would
+ * have been refused whole as a batch of its own.
+ */
 static int batch_read(struct batch *b, char **paths, size_t nfiles,
-		      bool partial)
+		      bool partial, bool each)
 {
 	struct cli_progress progress;
 	size_t i, len;
@@ -133,7 +144,9 @@ static int batch_read(struct batch *b, char **paths, size_t nfiles,
 	b->names = calloc(nfiles, sizeof(*b->names));
 	b->bufs = calloc(nfiles, sizeof(*b->bufs));
 	b->counts = calloc(nfiles, sizeof(*b->counts));
-	if (b->names == NULL || b->bufs == NULL || b->counts == NULL) {
+	b->refused = calloc(nfiles, sizeof(*b->refused));
+	if (b->names == NULL || b->bufs == NULL || b->counts == NULL ||
+	    b->refused == NULL) {
 		cli_error("out of memory");
 		return CLI_STORAGE;
 	}
@@ -154,10 +167,15 @@ static int batch_read(struct batch *b, char **paths, size_t nfiles,
 				   CLI_SUBMIT_FILE_MAX);
 		if (rc == CLI_OK)
 			rc = batch_split(b, i, len);
-		if (rc == CLI_REJECTED && partial) {
+		if (rc == CLI_REJECTED && (partial || each)) {
 			/* Already printed; the other files still go in. */
 			b->nbad++;
 			rc = CLI_OK;
+			if (each && !partial) {
+				b->n -= b->counts[i];
+				b->counts[i] = 0;
+				b->refused[i] = true;
+			}
 		}
 		if (rc != CLI_OK)
 			break;
@@ -246,11 +264,142 @@ static int print_result(const struct batch *b,
 	return CLI_OK;
 }
 
-/* mledger submit FILE... [--partial] */
+/* What one file's batch came to, as "FILE: appended ..." or its JSON. */
+static json_t *file_json(const struct batch *b, size_t f,
+			 const mledger_submit_result *res)
+{
+	json_t *obj, *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && res != NULL && i < res->nrejected;
+	     i++) {
+		const mledger_rejection *r = &res->rejected[i];
+		const char *rest = r->message;
+		size_t k;
+
+		(void)cli_batch_message(r->message, &k, &rest);
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s}",
+			"event", (json_int_t)(r->index + 1),
+			"code", mledger_strerror(r->code), "error", rest));
+	}
+	obj = json_pack("{s:s, s:I, s:I, s:o}", "file", b->names[f],
+			"events", (json_int_t)b->counts[f], "appended",
+			(json_int_t)(res != NULL ? res->appended : 0),
+			"rejected", arr);
+	if (obj != NULL && res != NULL && res->appended > 0) {
+		json_object_set_new(obj, "first_seq",
+				    json_integer((json_int_t)res->first_seq));
+		json_object_set_new(obj, "last_seq", json_integer(
+			(json_int_t)(res->first_seq + res->appended - 1)));
+	}
+	if (obj != NULL && b->refused[f])
+		json_object_set_new(obj, "refused", json_true());
+	return obj;
+}
+
+static void print_file(const struct batch *b, size_t f,
+		       const mledger_submit_result *res)
+{
+	uint64_t last = res->first_seq + res->appended - 1;
+
+	if (res->appended == 0)
+		printf("%s: appended 0 events\n", b->names[f]);
+	else if (res->appended == 1)
+		printf("%s: appended 1 event: seq %" PRIu64 "\n", b->names[f],
+		       res->first_seq);
+	else
+		printf("%s: appended %" PRIu64 " events: seq %" PRIu64 "..%" PRIu64 "\n",
+		       b->names[f], res->appended, res->first_seq, last);
+}
+
+/*
+ * --each: every file that was read whole is a batch of its own, appended
+ * in the order given. Prints a line per file and returns the exit code.
+ */
+static int submit_each(mledger_ledger *ledger, struct batch *b, bool partial)
+{
+	mledger_submit_opts sopts = MLEDGER_SUBMIT_OPTS_INIT;
+	mledger_batch_in *in = calloc(b->nfiles, sizeof(*in));
+	mledger_submit_result *res = calloc(b->nfiles, sizeof(*res));
+	size_t *file_of = calloc(b->nfiles, sizeof(*file_of));
+	size_t *offset = calloc(b->nfiles, sizeof(*offset));
+	size_t nin = 0, at = 0, k;
+	json_t *files = NULL;
+	int err, rc = CLI_OK;
+
+	if (in == NULL || res == NULL || file_of == NULL || offset == NULL) {
+		cli_error("out of memory");
+		rc = CLI_STORAGE;
+		goto done;
+	}
+	for (size_t f = 0; f < b->nfiles; f++) {
+		if (b->counts[f] > 0) {
+			in[nin] = (mledger_batch_in){b->events + at,
+						     b->lens + at, b->counts[f]};
+			file_of[nin] = f;
+			offset[nin] = at;
+			nin++;
+		}
+		at += b->counts[f];
+	}
+	sopts.partial = partial;
+	err = nin > 0 ? mledger_submit_each(res, ledger, in, nin, &sopts) : 0;
+	if (err < 0 && cli_exit_code(err) != CLI_REJECTED) {
+		/* The batches before the fault stay appended: say which. */
+		for (k = 0; k < nin && res[k].appended > 0; k++)
+			if (!cli.json)
+				print_file(b, file_of[k], &res[k]);
+		cli_error("%s", mledger_error_last());
+		rc = cli_exit_code(err);
+		goto done;
+	}
+	if (cli.json && (files = json_array()) == NULL) {
+		rc = CLI_STORAGE;
+		goto done;
+	}
+	k = 0;
+	for (size_t f = 0; f < b->nfiles; f++) {
+		const mledger_submit_result *r = NULL;
+
+		if (k < nin && file_of[k] == f)
+			r = &res[k++];
+		if (r == NULL || r->nrejected > 0 || r->appended < b->counts[f])
+			rc = CLI_REJECTED;
+		if (cli.json) {
+			json_array_append_new(files, file_json(b, f, r));
+			continue;
+		}
+		if (r == NULL) {
+			/* Refused while read: why is already said. */
+			printf("%s: appended 0 events\n", b->names[f]);
+			continue;
+		}
+		for (size_t i = 0; i < r->nrejected; i++)
+			print_rejection(b, offset[k - 1] + r->rejected[i].index,
+					r->rejected[i].code,
+					r->rejected[i].message);
+		print_file(b, f, r);
+	}
+	if (rc == CLI_OK && b->nbad > 0)
+		rc = CLI_REJECTED;
+	if (cli.json && cli_print_json(json_pack("{s:o}", "files", files)) !=
+			CLI_OK)
+		rc = CLI_STORAGE;
+done:
+	for (k = 0; res != NULL && k < nin; k++)
+		mledger_submit_result_free(&res[k]);
+	free(in);
+	free(res);
+	free(file_of);
+	free(offset);
+	return rc;
+}
+
+/* mledger submit FILE... [--each] [--partial] */
 int cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"partial", no_argument, NULL, OPT_PARTIAL},
+		{"each", no_argument, NULL, OPT_EACH},
 		CLI_COMMON_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
@@ -258,7 +407,7 @@ int cmd_submit(int argc, char **argv)
 	mledger_submit_result res;
 	mledger_ledger *ledger = NULL;
 	struct batch b;
-	bool partial = false;
+	bool partial = false, each = false;
 	size_t i;
 	int c, err, rc;
 
@@ -268,6 +417,9 @@ int cmd_submit(int argc, char **argv)
 			return CLI_OK;
 		case OPT_PARTIAL:
 			partial = true;
+			break;
+		case OPT_EACH:
+			each = true;
 			break;
 		default:
 			return CLI_USAGE;
@@ -281,9 +433,14 @@ int cmd_submit(int argc, char **argv)
 	/* Open first: no point reading a gigabyte for a ledger not there. */
 	if ((rc = cli_open_ledger(&ledger, false)) != CLI_OK)
 		goto done;
-	rc = batch_read(&b, argv + optind, (size_t)(argc - optind), partial);
+	rc = batch_read(&b, argv + optind, (size_t)(argc - optind), partial,
+			each);
 	if (rc != CLI_OK)
 		goto done;
+	if (each) {
+		rc = submit_each(ledger, &b, partial);
+		goto done;
+	}
 	if (b.n == 0) {
 		/* Only with --partial: every file was rejected. */
 		rc = print_result(&b, &res) != CLI_OK ? CLI_STORAGE

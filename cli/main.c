@@ -186,8 +186,10 @@ static const struct cli_command commands[] = {
 	 false},
 	{"submit", NULL, cmd_submit,
 	 "append signed event files as one atomic batch",
-	 "FILE... [--partial]",
+	 "FILE... [--each] [--partial]",
 	 "  FILE         a signed event or concatenated events; - for stdin\n"
+	 "  --each       each file its own batch, committed in turn; a refused\n"
+	 "               file does not stop the others (faster for many files)\n"
 	 "  --partial    append the valid events and report the rejected ones\n",
 	 false},
 	{"log", NULL, cmd_log,

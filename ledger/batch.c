@@ -40,6 +40,12 @@ void mledger_batch_decode(mledger_item *items, size_t n, unsigned threads)
 	mledger_parallel_for(n, threads, decode_one, items);
 }
 
+void mledger_batch_decode_start(mledger_job *job, mledger_item *items,
+				size_t n, unsigned threads)
+{
+	mledger_job_start(job, n, threads, decode_one, items);
+}
+
 /* Cache the keys an event introduces, so later events can be checked. */
 static int add_introduced(mledger_keycache *c, const mledger_event *ev)
 {

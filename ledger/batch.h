@@ -33,6 +33,10 @@ void mledger_item_decode(mledger_item *it);
 /* mledger_item_decode on every item, in parallel. */
 void mledger_batch_decode(mledger_item *items, size_t n, unsigned threads);
 
+/* The same in the background; mledger_job_finish(job, n) completes it. */
+void mledger_batch_decode_start(mledger_job *job, mledger_item *items,
+				size_t n, unsigned threads);
+
 /*
  * In order: put the keys each item introduces (genesis, enroll, rekey) into
  * the cache, then look up each item's kid in the cache or in st.

@@ -722,3 +722,112 @@ Test(ledger, actor_changes_seen_within_a_batch)
 	mledger_key_free(k3);
 	mledger_key_free(k4);
 }
+
+/*
+ * Several batches in one call, each its own transaction: a refused one
+ * leaves the others in, and a batch may use a key enrolled by the batch
+ * before it (whose keys are resolved while that one commits).
+ */
+Test(ledger, submit_each_batches_in_turn)
+{
+	fx_actor dup = miner;
+	mledger_key *k2 = fx_key(41);
+	fx_bytes evs[4];
+	const uint8_t *data[4];
+	size_t lens[4];
+	mledger_batch_in in[4];
+	mledger_submit_result res[4];
+
+	evs[0] = fx_enroll(&op, &miner, MLEDGER_ROLE_MINER);
+	evs[1] = rekey_ev(&miner, miner.id, k2, NULL);
+	evs[2] = fx_enroll(&op, &dup, MLEDGER_ROLE_MINER); /* already there */
+	evs[3] = fx_enroll(&op, &refiner, MLEDGER_ROLE_PROCESSOR);
+	for (int i = 0; i < 4; i++) {
+		data[i] = evs[i].data;
+		lens[i] = evs[i].len;
+		in[i] = (mledger_batch_in){&data[i], &lens[i], 1};
+	}
+	cr_assert_eq(mledger_submit_each(res, ledger, in, 4, NULL),
+		     MLEDGER_EEXISTS, "%s", mledger_error_last());
+	cr_assert_eq(res[0].appended, 1);
+	cr_assert_eq(res[0].first_seq, 1);
+	cr_assert_eq(res[1].appended, 1);
+	cr_assert_eq(res[1].first_seq, 2);
+	cr_assert_eq(res[2].appended, 0);
+	cr_assert_eq(res[2].nrejected, 1);
+	cr_assert_eq(res[2].rejected[0].code, MLEDGER_EEXISTS);
+	cr_assert_eq(res[3].appended, 1);
+	cr_assert_eq(res[3].first_seq, 3);
+	for (int i = 0; i < 4; i++) {
+		mledger_submit_result_free(&res[i]);
+		free(evs[i].data);
+	}
+	mledger_key_free(k2);
+	expect_verified(4);
+}
+
+/* Many batches of many events, the map growing under them. */
+Test(ledger, submit_each_grows_the_map, .timeout = 120)
+{
+	enum { BATCHES = 8, PER = 250 };
+	mledger_open_opts o = MLEDGER_OPEN_OPTS_INIT;
+	mledger_ledger *small = NULL;
+	fx_actor op2 = {"operator", op.key, 1};
+	static fx_bytes evs[BATCHES * PER];
+	static const uint8_t *data[BATCHES * PER];
+	static size_t lens[BATCHES * PER];
+	mledger_batch_in in[BATCHES];
+	mledger_submit_result res[BATCHES];
+	mledger_verify_result vr;
+	char path[4096];
+	uint64_t size;
+	uint8_t hash[32];
+
+	o.map_size = 256 * 1024;
+	snprintf(path, sizeof(path), "%s/small", dir);
+	{
+		mledger_pubkey pk;
+		mledger_event ev;
+		fx_bytes g;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = MLEDGER_EV_GENESIS;
+		ev.u.genesis.origin = "small";
+		ev.u.genesis.operator_ = fx_record("operator",
+			MLEDGER_ROLE_OPERATOR, &pk, op.key);
+		g = fx_sign(&op2, &ev);
+		cr_assert_eq(mledger_ledger_create(&small, path, g.data, g.len,
+						   &o), 0, "%s",
+			     mledger_error_last());
+		free(g.data);
+	}
+	for (int i = 0; i < BATCHES * PER; i++) {
+		char id[64];
+		uint8_t seed[32] = {0};
+		fx_actor a = {id, NULL, 1};
+
+		snprintf(id, sizeof(id), "each-%d", i);
+		memcpy(seed, id, strlen(id));
+		cr_assert_eq(mledger_key_from_seed(&a.key, seed, 32), 0);
+		evs[i] = fx_enroll(&op2, &a, MLEDGER_ROLE_MINER);
+		mledger_key_free(a.key);
+		data[i] = evs[i].data;
+		lens[i] = evs[i].len;
+	}
+	for (int k = 0; k < BATCHES; k++)
+		in[k] = (mledger_batch_in){data + k * PER, lens + k * PER, PER};
+	cr_assert_eq(mledger_submit_each(res, small, in, BATCHES, NULL), 0,
+		     "%s", mledger_error_last());
+	for (int k = 0; k < BATCHES; k++) {
+		cr_assert_eq(res[k].appended, PER);
+		cr_assert_eq(res[k].first_seq, 1 + (uint64_t)k * PER);
+		mledger_submit_result_free(&res[k]);
+	}
+	cr_assert_eq(mledger_ledger_head(&size, hash, small), 0);
+	cr_assert_eq(size, 1 + BATCHES * PER);
+	cr_assert_eq(mledger_verify(&vr, small, NULL), 0, "%s",
+		     mledger_error_last());
+	mledger_ledger_close(small);
+	for (int i = 0; i < BATCHES * PER; i++)
+		free(evs[i].data);
+}

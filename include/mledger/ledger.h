@@ -99,6 +99,30 @@ int mledger_submit(mledger_submit_result *result, mledger_ledger *ledger,
 		   const mledger_submit_opts *opts);
 void mledger_submit_result_free(mledger_submit_result *result);
 
+/* One batch for mledger_submit_each(): n signed events. */
+typedef struct mledger_batch_in {
+	const uint8_t *const *events;
+	const size_t *lens;
+	size_t n;
+} mledger_batch_in;
+
+/*
+ * Append several batches in order, each as mledger_submit() would: its own
+ * durable transaction, atomic unless opts->partial, its outcome in
+ * results[k] (free each with mledger_submit_result_free()). A refused batch
+ * does not stop the ones after it. The work overlaps between batches (the
+ * next one is decoded and its signatures checked while this one's rules
+ * run and its commit waits on the disk), so a stream of batches goes in
+ * faster than one call each. Returns 0 if every batch went in, the code of
+ * the first refused one otherwise; a fault of the ledger or the machine
+ * (storage, memory) ends the run at once and is returned, the batches
+ * before it staying appended.
+ */
+int mledger_submit_each(mledger_submit_result *results,
+			mledger_ledger *ledger,
+			const mledger_batch_in *batches, size_t nbatches,
+			const mledger_submit_opts *opts);
+
 /* An entry, borrowed from the bytes it was parsed from. */
 typedef struct mledger_entry {
 	uint64_t seq;

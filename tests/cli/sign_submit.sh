@@ -174,6 +174,51 @@ expect_exit 1 submit --partial a1.mle junk.mle
 assert_eq "$out" "appended 0 events" "--partial with nothing valid"
 expect_unchanged "$before"
 
+# ---- --each ----------------------------------------------------------------
+
+# Each file is a batch of its own, committed in turn: a refused file leaves
+# the others in, and a later file may use a key enrolled by an earlier one
+# in the same run, but not one whose enrolment was refused.
+sign_enroll ca.example-mine-5 miner CA b1.mle --facility pit-5:CA
+sign_enroll ca.example-mine-6 miner CA b2.mle --facility pit-6:CA
+flip b2.mle b2-bad.mle
+ore=(--material spodumene-concentrate --mass-g 1000000 --content Li=27900
+	--origin extraction --country CA)
+ok --ledger "$WORK/no-ledger-here" sign lot register \
+	--key ca.example-mine-5.key --actor ca.example-mine-5 --lot LI-EACH-5 \
+	"${ore[@]}" --site pit-5 -o b3.mle
+ok --ledger "$WORK/no-ledger-here" sign lot register \
+	--key ca.example-mine-6.key --actor ca.example-mine-6 --lot LI-EACH-6 \
+	"${ore[@]}" --site pit-6 -o b4.mle
+sign_enroll us.example-p8 processor US b5.mle
+expect_exit 1 submit --each b1.mle b2-bad.mle junk.mle b3.mle b4.mle b5.mle
+assert_contains "$err" "b2-bad.mle (event 1 of 1): "
+assert_contains "$err" "junk.mle"
+assert_contains "$err" "b4.mle (event 1 of 1): "
+assert_eq "$(printf '%s\n' "$err" | wc -l)" 3 "one line per refused file"
+assert_eq "$out" "b1.mle: appended 1 event: seq 15
+b2-bad.mle: appended 0 events
+junk.mle: appended 0 events
+b3.mle: appended 1 event: seq 16
+b4.mle: appended 0 events
+b5.mle: appended 1 event: seq 17" "--each: a line per file, the good ones in order"
+ok lot show LI-EACH-5
+expect_exit 1 lot show LI-EACH-6
+expect_exit 1 actor show ca.example-mine-6
+
+# A file with a bad event among good ones goes in whole or not at all.
+sign_enroll us.example-p9 processor US b6.mle
+cat b6.mle a2-bad.mle >b6-stream.mle
+before=$(snapshot)
+expect_exit 1 --json submit --each b6-stream.mle junk.mle
+assert_json
+assert_eq "$(jget 'd["files"][0]["appended"]')" 0 "--each --json: stream refused whole"
+assert_eq "$(jget 'd["files"][0]["rejected"][0]["event"]')" 2 "--each --json names the event"
+assert_eq "$(jget 'd["files"][1]["refused"]')" true "--each --json: unreadable file"
+expect_unchanged "$before"
+ok --json submit --each b6.mle
+assert_eq "$(jget 'd["files"][0]["first_seq"]')" 18 "--each --json first_seq"
+
 # ---- usage and storage errors ----------------------------------------------
 
 expect_exit 2 submit
@@ -187,5 +232,5 @@ expect_exit 3 --ledger "$WORK/no-ledger-here" submit a1.mle
 assert_one_line_error
 
 ok verify
-assert_contains "$out" "verified 15 entries"
+assert_contains "$out" "verified 19 entries"
 echo "sign_submit: ok"
