@@ -32,6 +32,7 @@
 #include "event_int.h"
 #include "ledger_int.h"
 #include "rules.h"
+#include "strmap.h"
 #include "trace_int.h"
 
 #include <stdio.h>
@@ -58,8 +59,9 @@ typedef struct auditor {
 	char scratch_dir[4096];
 	mledger_keycache *keys;
 	mledger_state st;         /* the replay's write transaction */
-	uint64_t partial;
+	mledger_partial partial;
 	bool *in_part;            /* entry i was a transform checked in part */
+	mledger_strmap scope;     /* the audited lot and its ancestry */
 } auditor;
 
 /* ---- 1, 2: the bundle map and its checkpoint ---------------------------- */
@@ -347,12 +349,87 @@ static void remove_scratch(auditor *a)
 	rmdir(a->scratch_dir);
 }
 
+/*
+ * The audited lot and its ancestry as the bundle's events tell it: from the
+ * lot, back through the transform that made each lot to its inputs. These
+ * are the lots whose whole history the bundle holds; any other lot (one
+ * made beside an ancestry lot, consumed later with one) the replay takes
+ * as outside the bundle. Worked out from the events alone, before the
+ * replay has checked anything: the replay and the trace after it check
+ * that the ancestry is really there.
+ */
+static int find_scope(auditor *a)
+{
+	mledger_strmap made = MLEDGER_STRMAP_INIT; /* lot -> item making it */
+	const char **todo = NULL;
+	size_t ntodo = 0, cap = 0, i, k;
+	int error = 0;
+
+	for (i = 0; i < a->n && error == 0; i++) {
+		const mledger_event *ev = a->items[i].ev;
+
+		if (a->items[i].error)
+			continue;
+		if (ev->type == MLEDGER_EV_LOT_REGISTER &&
+		    !mledger_strmap_get(&made, ev->u.reg.lot, &k))
+			error = mledger_strmap_put(&made, ev->u.reg.lot, i);
+		for (size_t o = 0; ev->type == MLEDGER_EV_LOT_TRANSFORM &&
+				   o < ev->u.transform.noutputs && error == 0; o++) {
+			const char *lot = ev->u.transform.outputs[o].lot;
+
+			if (!mledger_strmap_get(&made, lot, &k))
+				error = mledger_strmap_put(&made, lot, i);
+		}
+	}
+	if (error == 0 && (todo = malloc(sizeof(*todo))) == NULL)
+		error = MLEDGER_NOMEM();
+	cap = 1;
+	if (error == 0)
+		todo[ntodo++] = a->lot;
+	while (error == 0 && ntodo > 0) {
+		const char *lot = todo[--ntodo];
+		const mledger_ev_transform *t;
+
+		if (mledger_strmap_get(&a->scope, lot, &k))
+			continue;
+		if ((error = mledger_strmap_put(&a->scope, lot, 0)) < 0)
+			break;
+		if (!mledger_strmap_get(&made, lot, &k) ||
+		    a->items[k].ev->type != MLEDGER_EV_LOT_TRANSFORM)
+			continue;
+		t = &a->items[k].ev->u.transform;
+		if (ntodo + t->ninputs > cap) {
+			size_t want = 2 * (ntodo + t->ninputs);
+			const char **grown = realloc(todo, want * sizeof(*todo));
+
+			if (grown == NULL) {
+				error = MLEDGER_NOMEM();
+				break;
+			}
+			todo = grown;
+			cap = want;
+		}
+		for (size_t in = 0; in < t->ninputs; in++)
+			todo[ntodo++] = t->inputs[in].lot;
+	}
+	free(todo);
+	mledger_strmap_free(&made);
+	return error;
+}
+
+static int in_scope(void *ctx, const char *lot)
+{
+	size_t dummy;
+
+	return mledger_strmap_get(&((auditor *)ctx)->scope, lot, &dummy);
+}
+
 /* One pass over the entries in a new write transaction, left open. */
 static int replay_once(auditor *a)
 {
 	int error;
 
-	a->partial = 0;
+	a->partial = (mledger_partial){0, in_scope, a};
 	a->st.db = &a->scratch.db;
 	if ((error = mledger_store_begin(&a->scratch, true, &a->st.txn)) < 0)
 		return error;
@@ -361,7 +438,7 @@ static int replay_once(auditor *a)
 	mledger_batch_verify(a->items, a->n, a->opts->threads);
 	for (size_t i = 0; i < a->n; i++) {
 		mledger_item *it = &a->items[i];
-		uint64_t before = a->partial;
+		uint64_t before = a->partial.count;
 
 		if (it->error)
 			error = mledger_error_set(it->error, "%s", it->message);
@@ -370,7 +447,7 @@ static int replay_once(auditor *a)
 			error = mledger_rules_apply_partial(&a->st, a->seqs[i],
 							    it->ev, it->sev.kid,
 							    &a->partial);
-		a->in_part[i] = a->partial > before;
+		a->in_part[i] = a->partial.count > before;
 		if (error == MLEDGER_EMAPFULL || error == MLEDGER_ENOMEM)
 			return error;
 		if (error < 0)
@@ -384,7 +461,8 @@ static int replay(auditor *a)
 {
 	int error;
 
-	if ((error = mledger_keycache_new(&a->keys)) < 0 ||
+	if ((error = find_scope(a)) < 0 ||
+	    (error = mledger_keycache_new(&a->keys)) < 0 ||
 	    (error = open_scratch(a)) < 0)
 		return error;
 	while ((error = replay_once(a)) == MLEDGER_EMAPFULL) {
@@ -613,7 +691,7 @@ int mledger_bundle_audit(mledger_audit **out, const uint8_t *data, size_t len,
 	res->sum.entries = a.n;
 	for (size_t i = 0; i < a.n; i++)
 		res->sum.signatures += a.items[i].sig_checked;
-	res->sum.partial = a.partial;
+	res->sum.partial = a.partial.count;
 	res->sum.lots = mledger_trace_count(res->trace);
 	if (opts->tiles != NULL)
 		res->sum.served_size = mledger_tiles_checkpoint(opts->tiles)->size;
@@ -626,6 +704,7 @@ done:
 	mledger_keycache_free(a.keys);
 	mledger_batch_free(a.items, a.n);
 	free(a.in_part);
+	mledger_strmap_free(&a.scope);
 	free(a.seqs);
 	mledger_doc_free(&a.doc);
 	mledger_audit_free(res);

@@ -404,7 +404,7 @@ static int check_signer(mledger_actor_state **out, const mledger_state *st,
 
 static int apply(const mledger_state *st, uint64_t seq,
 		 const mledger_event *ev, const uint8_t kid[MLEDGER_KID_BYTES],
-		 uint64_t *partial)
+		 mledger_partial *partial)
 {
 	mledger_actor_state *signer = NULL;
 	int error;
@@ -450,7 +450,7 @@ int mledger_rules_apply(const mledger_state *st, uint64_t seq,
 int mledger_rules_apply_partial(const mledger_state *st, uint64_t seq,
 				const mledger_event *ev,
 				const uint8_t kid[MLEDGER_KID_BYTES],
-				uint64_t *partial)
+				mledger_partial *partial)
 {
 	return apply(st, seq, ev, kid, partial);
 }

@@ -22,15 +22,25 @@ int mledger_rules_apply(const mledger_state *st, uint64_t seq,
 
 /*
  * The same rules for the audit of a bundle (bundle_audit.c), which holds a
- * lot's ancestry but not the whole ledger: a transform input that is not in
- * the state is taken as a lot outside the bundle and skipped, and the
- * transform's element balance, which needs every input, is not checked.
- * Each event so checked in part adds one to *partial. Everything else is
- * checked exactly as by mledger_rules_apply.
+ * lot's ancestry but not the whole ledger. A transform input whose whole
+ * history the bundle does not hold is skipped: one not in the state at all,
+ * or one that whole() says is outside the audited ancestry (a lot made
+ * beside an ancestry lot, whose shipments the bundle leaves out). The
+ * transform's element balance, which needs every input, is then not
+ * checked, and count goes up by one. Everything else is checked exactly as
+ * by mledger_rules_apply.
  */
+typedef struct mledger_partial {
+	uint64_t count;           /* events checked in part so far */
+	/* 1 if the bundle holds lot's whole history, 0 if not, or an error;
+	   NULL: every lot in the state */
+	int (*whole)(void *ctx, const char *lot);
+	void *ctx;
+} mledger_partial;
+
 int mledger_rules_apply_partial(const mledger_state *st, uint64_t seq,
 				const mledger_event *ev,
 				const uint8_t kid[MLEDGER_KID_BYTES],
-				uint64_t *partial);
+				mledger_partial *partial);
 
 #endif

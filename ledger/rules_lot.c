@@ -301,7 +301,8 @@ static int check_balance(const mledger_ev_transform *t,
 
 static int apply_transform(const mledger_state *st, uint64_t seq,
 			   const mledger_event *ev,
-			   const mledger_actor_state *signer, uint64_t *partial)
+			   const mledger_actor_state *signer,
+			   mledger_partial *partial)
 {
 	const mledger_ev_transform *t = &ev->u.transform;
 	const char *type = "lot.transform";
@@ -329,14 +330,17 @@ static int apply_transform(const mledger_state *st, uint64_t seq,
 	for (size_t i = 0; i < t->ninputs && error == 0; i++) {
 		/* Auditing a bundle: an input outside it is skipped (rules.h). */
 		if (partial != NULL) {
-			int present = mledger_state_lot_exists(st,
-							       t->inputs[i].lot);
+			int held = mledger_state_lot_exists(st,
+							    t->inputs[i].lot);
 
-			if (present < 0) {
-				error = present;
+			if (held > 0 && partial->whole != NULL)
+				held = partial->whole(partial->ctx,
+						      t->inputs[i].lot);
+			if (held < 0) {
+				error = held;
 				break;
 			}
-			if (present == 0) {
+			if (held == 0) {
 				absent++;
 				continue;
 			}
@@ -352,7 +356,7 @@ static int apply_transform(const mledger_state *st, uint64_t seq,
 	if (error == 0 && absent == 0)
 		error = check_balance(t, in);
 	if (error == 0 && absent > 0)
-		(*partial)++;
+		partial->count++;
 
 	for (size_t i = 0; i < t->ninputs && error == 0; i++) {
 		if (in[i] == NULL)
@@ -453,7 +457,8 @@ static int apply_attest(const mledger_state *st, uint64_t seq,
 
 int mledger_rules_apply_lot(const mledger_state *st, uint64_t seq,
 			    const mledger_event *ev,
-			    const mledger_actor_state *signer, uint64_t *partial)
+			    const mledger_actor_state *signer,
+			    mledger_partial *partial)
 {
 	switch (ev->type) {
 	case MLEDGER_EV_LOT_REGISTER:

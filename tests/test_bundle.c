@@ -701,8 +701,10 @@ Test(bundle, entry_swapped_in_from_another_lot)
 		cr_assert_neq(audit(t.data, t.len), 0, "entry 9 for entry 13");
 		free(t.data);
 	}
-	/* Entry 6 (ORE-B registered) added: entry 12 then takes ORE-B
-	 * from the miner, who never shipped it. */
+	/* Entry 6 (ORE-B registered) added. ORE-B is outside PROD's
+	 * ancestry, so entry 12, which takes it, skips it as an input whose
+	 * history the bundle need not hold; the extra entry is refused as
+	 * one that has no place in a bundle of PROD. */
 	memcpy(e, parts.e, parts.n * sizeof(*e));
 	k = index_of(&parts, 7);
 	memmove(&e[k + 1], &e[k], (parts.n - k) * sizeof(*e));
@@ -713,8 +715,10 @@ Test(bundle, entry_swapped_in_from_another_lot)
 		more.e = e;
 		more.n = parts.n + 1;
 		t = join(&more);
-		cr_assert_eq(audit(t.data, t.len), MLEDGER_ECUSTODY, "%s",
+		cr_assert_eq(audit(t.data, t.len), MLEDGER_ECHAIN, "%s",
 			     mledger_error_last());
+		cr_assert(strstr(mledger_error_last(), "entry 6 does not belong") != NULL,
+			  "%s", mledger_error_last());
 		free(t.data);
 	}
 	/* All of ORE-B's history added (6, 9, 10): every rule holds, but
@@ -1114,4 +1118,48 @@ Test(bundle, ancestry_made_before_its_inputs_is_refused)
 	}
 	free(text);
 	free(note);
+}
+
+/*
+ * A lot made beside an ancestry lot, then consumed together with it: the
+ * bundle holds the transform that made both but only the ancestry lot's
+ * own history, so the replay must take the other as outside the bundle
+ * rather than check its custody from a stale state.
+ */
+Test(bundle, sibling_consumed_with_an_ancestry_lot)
+{
+	const mledger_lot_input c_in[] = {{"ORE-C", 1000000}};
+	const mledger_lot_input both[] = {{"TWIN-A", 80000},
+					  {"TWIN-B", 80000}};
+	const mledger_lot_output twins[] = {
+		{"TWIN-A", "hydroxide", 80000, hyd_li, 1, NULL, false, 0},
+		{"TWIN-B", "hydroxide", 80000, hyd_li, 1, NULL, false, 0},
+	};
+	static const char *const audited[] = {"TWIN-A", "TWIN-B", "CELL-T"};
+	mledger_event ev;
+
+	reg("ORE-C");
+	move("ORE-C", &miner, &refiner, 1000000);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_TRANSFORM;
+	ev.u.transform.inputs = c_in;
+	ev.u.transform.ninputs = 1;
+	ev.u.transform.outputs = twins;
+	ev.u.transform.noutputs = 2;
+	ev.u.transform.stage = MLEDGER_STAGE_REFINING;
+	ev.u.transform.facility = "refinery";
+	memcpy(ev.u.transform.country, "US", 3);
+	ev.u.transform.model = MLEDGER_MODEL_SEGREGATED;
+	submit(&refiner, &ev);
+	move("TWIN-A", &refiner, &maker, 80000);
+	move("TWIN-B", &refiner, &maker, 80000);
+	transform(&maker, both, 2, "CELL-T", 200000, prod_li, "plant",
+		  MLEDGER_STAGE_CATHODE);
+	for (size_t i = 0; i < sizeof(audited) / sizeof(audited[0]); i++) {
+		fx_bytes b = export_of(audited[i]);
+
+		cr_assert_eq(audit(b.data, b.len), 0, "%s: %s", audited[i],
+			     mledger_error_last());
+		free(b.data);
+	}
 }
