@@ -309,8 +309,12 @@ static int old_size(uint64_t *out, bool *same, writer *w,
 	*same = false;
 	error = mledger_tiles_read_file(&data, &len, w->dir, "checkpoint",
 					MLEDGER_NOTE_MAX);
-	if (error == MLEDGER_ENOTFOUND)
+	/* None, or one that is not a checkpoint at all: write it all anew. */
+	if (error == MLEDGER_ENOTFOUND || error == MLEDGER_ETOOBIG ||
+	    error == MLEDGER_EFORMAT) {
+		mledger_error_clear();
 		return 0;
+	}
 	if (error < 0)
 		return error;
 	if (mledger_note_open(&text, (const char *)data, len, w->vkey) == 0 &&

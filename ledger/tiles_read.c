@@ -59,13 +59,25 @@ int mledger_tiles_read_file(uint8_t **out, size_t *len, const char *dir,
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return mledger_error_set(MLEDGER_EINVAL, "path too long: %s",
 					 dir);
-	if ((fd = open(path, O_RDONLY)) < 0)
+	/*
+	 * What a directory serves is untrusted: a FIFO in it must not block
+	 * the open, and whatever is not a regular file is a fault of the
+	 * directory (a verdict), not of this machine's storage.
+	 */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
 		return mledger_error_set(errno == ENOENT ? MLEDGER_ENOTFOUND
-							 : MLEDGER_EIO,
+			: errno == ELOOP || errno == EISDIR ||
+			  errno == ENOTDIR || errno == ENXIO ? MLEDGER_EFORMAT
+			: MLEDGER_EIO,
 			"cannot read %s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		error = mledger_error_set(MLEDGER_EIO, "%s: not a regular file",
-					  path);
+	if (fstat(fd, &sb) != 0) {
+		error = mledger_error_set(MLEDGER_EIO, "cannot read %s: %s",
+					  path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error = mledger_error_set(MLEDGER_EFORMAT,
+					  "%s: not a regular file", path);
 		goto done;
 	}
 	if ((uint64_t)sb.st_size > cap) {

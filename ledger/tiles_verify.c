@@ -67,8 +67,9 @@ static int tiles_next(void *ctx, mledger_ventry *out, size_t max, size_t *n,
 		      mledger_verify_result *result)
 {
 	tiles_source *ts = ctx;
-	uint64_t nbundles = (ts->size + MLEDGER_TILE_WIDTH - 1) /
-			    MLEDGER_TILE_WIDTH;
+	/* Rounded up without overflow: a signed size may be near 2^64. */
+	uint64_t nbundles = ts->size / MLEDGER_TILE_WIDTH +
+			    (ts->size % MLEDGER_TILE_WIDTH != 0);
 
 	struct held *h;
 

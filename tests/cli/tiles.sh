@@ -172,5 +172,32 @@ flip "$WORK/bad3/checkpoint" 3
 run_noledger verify --tiles "$WORK/bad3"
 [ "$rc" -eq 1 ] || fail "a tampered checkpoint: exit $rc, expected 1"
 assert_one_line_error
+
+# What is served in place of a tile and is not a file is refused (exit 1),
+# and a FIFO must not hang the reader.
+for kind in fifo dir link; do
+	cp -r "$WORK/copy2" "$WORK/odd-$kind"
+	tile="$WORK/odd-$kind/tile/entries/000.p/52"
+	rm "$tile"
+	case $kind in
+	fifo) mkfifo "$tile" ;;
+	dir) mkdir "$tile" ;;
+	link) ln -s "$(basename "$tile")" "$tile" ;; # a loop
+	esac
+	rc=0
+	timeout 20 "$MLEDGER" verify --tiles "$WORK/odd-$kind" --trust "$vkey" \
+		>"$WORK/.out" 2>"$WORK/.err" || rc=$?
+	err=$(cat "$WORK/.err")
+	[ "$rc" -ne 124 ] || fail "a $kind in place of a tile hung verify --tiles"
+	[ "$rc" -eq 1 ] || fail "a $kind in place of a tile: exit $rc, expected 1: $err"
+	assert_one_line_error
+done
 cd "$WORK"
+
+# A directory whose checkpoint is no checkpoint at all is written anew.
+cp -r pub pub-odd
+head -c 70000 /dev/zero >pub-odd/checkpoint
+ok tiles pub-odd
+cmp -s pub/checkpoint pub-odd/checkpoint ||
+	fail "tiles did not rewrite an oversized checkpoint"
 echo "tiles: ok"
