@@ -31,7 +31,7 @@ assert_contains "$out" "nothing written"
 
 # ---- serve it ---------------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-python3 -m http.server --bind 127.0.0.1 --directory "$WORK/pub" "$port" \
+"$PYTHON" -m http.server --bind 127.0.0.1 --directory "$WORK/pub" "$port" \
 	>"$WORK/http.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$WORK"' EXIT
