@@ -19,34 +19,46 @@ enum {
 };
 
 /*
- * Read and open a checkpoint under the operator's verifier key; its origin
- * must be this ledger's. Prints its own error and returns an exit code.
+ * Read a checkpoint and open it under vkey; its origin must be origin.
+ * Prints its own error and returns an exit code.
  */
-static int load_checkpoint(mledger_checkpoint *cp, mledger_ledger *ledger,
-			   const char *path)
+static int open_checkpoint(mledger_checkpoint *cp, const char *path,
+			   const char *vkey, const char *origin)
 {
 	uint8_t *data = NULL;
-	char *vkey = NULL, *text = NULL;
+	char *text = NULL;
 	size_t len;
 	int err, rc;
 
 	if ((rc = cli_read_file(&data, &len, path, MLEDGER_NOTE_MAX)) != CLI_OK)
 		return rc;
-	if ((err = mledger_ledger_vkey(&vkey, ledger)) < 0 ||
-	    (err = mledger_note_open(&text, (const char *)data, len, vkey)) < 0 ||
+	if ((err = mledger_note_open(&text, (const char *)data, len, vkey)) < 0 ||
 	    (err = mledger_checkpoint_parse(cp, text)) < 0) {
 		rc = cli_lib_error(err, path);
 		goto done;
 	}
-	if (strcmp(cp->origin, mledger_ledger_origin(ledger)) != 0) {
-		cli_error("%s: a checkpoint of %s, not of this ledger (%s)", path,
-			  cp->origin, mledger_ledger_origin(ledger));
+	if (strcmp(cp->origin, origin) != 0) {
+		cli_error("%s: a checkpoint of %s, not of this log (%s)", path,
+			  cp->origin, origin);
 		rc = CLI_REJECTED;
 	}
 done:
 	free(text);
-	free(vkey);
 	free(data);
+	return rc;
+}
+
+/* The same under the operator's verifier key, for this ledger. */
+static int load_checkpoint(mledger_checkpoint *cp, mledger_ledger *ledger,
+			   const char *path)
+{
+	char *vkey = NULL;
+	int err, rc;
+
+	if ((err = mledger_ledger_vkey(&vkey, ledger)) < 0)
+		return cli_lib_error(err, path);
+	rc = open_checkpoint(cp, path, vkey, mledger_ledger_origin(ledger));
+	free(vkey);
 	return rc;
 }
 
@@ -66,11 +78,13 @@ static const char *without_entry_prefix(const char *msg, uint64_t seq)
  * verify --tiles DIR: the log served as static tiles, with no ledger. The
  * checkpoint is trusted under --trust (a public key file or a C2SP vkey),
  * else under the operator key the genesis entry names, and the output says
- * which.
+ * which. With --since, an earlier checkpoint opened under the same key
+ * must be a prefix of the served tree: the auditor's daily run.
  */
-static int verify_tiles(const char *dir, const char *trust,
+static int verify_tiles(const char *dir, const char *trust, const char *since,
 			mledger_verify_opts *vopts)
 {
+	mledger_checkpoint old;
 	mledger_tiles_open_opts topts = MLEDGER_TILES_OPEN_OPTS_INIT;
 	mledger_verify_result res = {0, false, 0};
 	mledger_tiles *tiles = NULL;
@@ -93,6 +107,13 @@ static int verify_tiles(const char *dir, const char *trust,
 	if ((err = mledger_tiles_open(&tiles, dir, &topts)) < 0) {
 		rc = cli_lib_error(err, dir);
 		goto done;
+	}
+	if (since != NULL) {
+		if ((rc = open_checkpoint(&old, since, mledger_tiles_vkey(tiles),
+				mledger_tiles_checkpoint(tiles)->origin)) != CLI_OK)
+			goto done;
+		vopts->trusted_size = old.size;
+		memcpy(vopts->trusted_root, old.root, sizeof(old.root));
 	}
 	cli_progress_start(&progress, "verifying");
 	vopts->progress = cli_progress_cb;
@@ -134,13 +155,16 @@ static int verify_tiles(const char *dir, const char *trust,
 	       mledger_tiles_key_from_genesis(tiles)
 	       ? "the operator key named by the genesis entry: pass --trust to pin it"
 	       : "the trusted key");
+	if (since != NULL)
+		printf("consistent with the checkpoint of %" PRIu64 " entries in %s; signatures checked from entry %" PRIu64 " on\n",
+		       old.size, since, old.size);
 done:
 	mledger_tiles_free(tiles);
 	mledger_key_free(key);
 	return rc;
 }
 
-/* mledger verify [--since CHECKPOINT | --tiles DIR [--trust KEY]] ... */
+/* mledger verify [--since CHECKPOINT] [--tiles DIR [--trust KEY]] ... */
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -189,10 +213,8 @@ int cmd_verify(int argc, char **argv)
 		return cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (trust != NULL && tiles == NULL)
 		return cli_usage_error("--trust goes with --tiles");
-	if (tiles != NULL && since != NULL)
-		return cli_usage_error("--since and --tiles do not go together");
 	if (tiles != NULL)
-		return verify_tiles(tiles, trust, &vopts);
+		return verify_tiles(tiles, trust, since, &vopts);
 	if ((rc = cli_open_ledger(&ledger, true)) != CLI_OK)
 		return rc;
 	if (since != NULL) {

@@ -210,10 +210,11 @@ static const struct cli_command commands[] = {
 	 false},
 	{"verify", NULL, cmd_verify,
 	 "check the whole ledger: hash chain, signatures, rules and state",
-	 "[--since CHECKPOINT | --tiles DIR [--trust KEY]] [--threads N] [--json]",
+	 "[--since CHECKPOINT] [--tiles DIR [--trust KEY]] [--threads N] [--json]",
 	 "  --since FILE  a checkpoint verified before: the entries it covers\n"
 	 "                must still hash to its root; only later signatures\n"
-	 "                are checked (an auditor's daily run)\n"
+	 "                are checked (an auditor's daily run; with --tiles,\n"
+	 "                opened under the served checkpoint's key)\n"
 	 "  --tiles DIR   verify the log served as tlog-tiles in DIR, with no\n"
 	 "                ledger: entries, rules, hash tiles, checkpoint root\n"
 	 "  --trust KEY   with --tiles: the checkpoint's key (public key file\n"

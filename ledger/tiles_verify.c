@@ -17,6 +17,7 @@
 typedef struct tiles_source {
 	mledger_tiles *t;
 	uint64_t size;            /* entries in the checkpoint's tree */
+	const mledger_verify_opts *opts;
 	uint64_t next;            /* next bundle to read */
 	/*
 	 * The bundles of the last two chunks handed out: the engine still
@@ -197,6 +198,9 @@ static int tiles_finish(void *ctx, mledger_store *scratch,
 		result->bad_seq = 0;
 	}
 	mdb_txn_abort(st.txn);
+	if (error == 0 && ts->opts->trusted_size > 0)
+		error = mledger_verify_trusted(scratch, ts->opts, ts->size,
+					       result);
 	if (error == 0)
 		result->entries = entries;
 	return error;
@@ -214,11 +218,9 @@ int mledger_tiles_verify(mledger_verify_result *result, mledger_tiles *t,
 	memset(result, 0, sizeof(*result));
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->trusted_size != 0)
-		return mledger_error_set(MLEDGER_EINVAL,
-			"verifying tiles since a checkpoint is not supported");
 	memset(&ts, 0, sizeof(ts));
 	ts.t = t;
+	ts.opts = opts;
 	ts.size = mledger_tiles_checkpoint(t)->size;
 	/* The replay fills the key cache of a ledger handle and reads nothing
 	 * else of it: a handle with only a cache stands in for the ledger. */

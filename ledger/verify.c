@@ -326,21 +326,21 @@ static int compare_state(verifier *vf, MDB_txn *ltxn)
 	return error;
 }
 
-/* The replayed entries below the checkpoint hash to its root. */
-static int check_trusted(verifier *vf, const mledger_verify_opts *opts,
-			 uint64_t total)
+int mledger_verify_trusted(mledger_store *scratch,
+			   const mledger_verify_opts *opts, uint64_t total,
+			   mledger_verify_result *result)
 {
 	uint8_t root[MLEDGER_HASH_BYTES];
-	mledger_state st = {NULL, &vf->scratch.db};
+	mledger_state st = {NULL, &scratch->db};
 	int error;
 
-	vf->result->failed = true;
+	result->failed = true;
 	if (opts->trusted_size > total)
 		return mledger_error_set(MLEDGER_ECHAIN,
-			"the checkpoint covers %llu entries but the ledger has %llu: it was truncated",
+			"the checkpoint covers %llu entries but the log has %llu: it was truncated",
 			(unsigned long long)opts->trusted_size,
 			(unsigned long long)total);
-	if ((error = mledger_store_begin(&vf->scratch, false, &st.txn)) < 0)
+	if ((error = mledger_store_begin(scratch, false, &st.txn)) < 0)
 		return error;
 	error = mledger_tree_hash(root, &st, opts->trusted_size);
 	mdb_txn_abort(st.txn);
@@ -350,7 +350,7 @@ static int check_trusted(verifier *vf, const mledger_verify_opts *opts,
 		return mledger_error_set(MLEDGER_ECHAIN,
 			"the first %llu entries do not hash to the checkpoint's root: history was rewritten",
 			(unsigned long long)opts->trusted_size);
-	vf->result->failed = false;
+	result->failed = false;
 	return 0;
 }
 
@@ -536,14 +536,15 @@ static int ledger_finish(void *ctx, mledger_store *scratch,
 	verifier vf;
 	int error;
 
-	/* check_trusted and compare_state read only these of the verifier. */
+	if (ls->opts->trusted_size > 0 &&
+	    (error = mledger_verify_trusted(scratch, ls->opts, ls->total,
+					    result)) < 0)
+		return error;
+	/* compare_state reads only these of the verifier. */
 	memset(&vf, 0, sizeof(vf));
 	vf.l = ls->l;
 	vf.scratch = *scratch;
 	vf.result = result;
-	if (ls->opts->trusted_size > 0 &&
-	    (error = check_trusted(&vf, ls->opts, ls->total)) < 0)
-		return error;
 	return compare_state(&vf, ls->txn);
 }
 

@@ -41,6 +41,15 @@ typedef struct mledger_vsource {
 	uint64_t map_size;        /* scratch store's first map size */
 } mledger_vsource;
 
+/*
+ * For a run since a verified checkpoint (opts->trusted_size, whose
+ * signatures were not checked again): the replayed tree at that size must
+ * have the checkpoint's root. Sets result->failed on a verdict.
+ */
+int mledger_verify_trusted(mledger_store *scratch,
+			   const mledger_verify_opts *opts, uint64_t total,
+			   mledger_verify_result *result);
+
 /* Check and replay every entry of src into a fresh scratch store. */
 int mledger_verify_run(mledger_verify_result *result, mledger_vsource *src,
 		       const mledger_verify_opts *opts);

@@ -179,8 +179,11 @@ MLEDGER_WARN_UNUSED int mledger_tiles_entry(uint8_t **out, size_t *len,
  * signature, every rule replayed from entry 0 (exactly as mledger_verify()
  * does), the bundles holding exactly the checkpoint's size, and the tree
  * recomputed from the entries equal to every hash tile of the checkpoint's
- * tree and to its root. opts->threads and progress are used;
- * trusted_size must be 0. As mledger_verify(): 0, or the first fault with
+ * tree and to its root. opts->threads, progress and trusted_size /
+ * trusted_root are used as by mledger_verify(): with an earlier checkpoint
+ * (opened by the caller under the same key), the served tree must extend
+ * it and the signatures below it are not checked again. As
+ * mledger_verify(): 0, or the first fault with
  * result->failed set and result->bad_seq naming the entry (a tile fault
  * names the first entry the tile covers).
  */

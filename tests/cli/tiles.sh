@@ -143,6 +143,29 @@ run_noledger verify --tiles "$WORK/copy2" --trust "$vkey"
 [ "$rc" -eq 0 ] || fail "verify --tiles of 52 entries exited $rc: $err"
 assert_contains "$out" "verified 52 entries"
 
+# The auditor's daily run: the served log must extend yesterday's
+# checkpoint; a checkpoint of another history under the same key and
+# origin (a rewrite) is refused.
+run_noledger verify --tiles "$WORK/copy2" --trust "$vkey" \
+	--since "$WORK/copy1/checkpoint"
+[ "$rc" -eq 0 ] || fail "verify --tiles --since exited $rc: $err"
+assert_contains "$out" "consistent with the checkpoint of 22 entries"
+cd "$WORK"
+mkdir fork
+MLEDGER_DIR="$WORK/fork" ok init --origin tiles.example/ledger --operator-key op.key
+MLEDGER_DIR="$WORK/fork" ok actor enroll --key op.key --id ca.fork \
+	--name Fork --role miner --country CA --pubkey miner.key.pub
+MLEDGER_DIR="$WORK/fork" ok checkpoint --key op.key -o fork.checkpoint
+cd empty
+run_noledger verify --tiles "$WORK/copy2" --trust "$vkey" \
+	--since "$WORK/fork.checkpoint"
+[ "$rc" -eq 1 ] || fail "verify --tiles --since a forked checkpoint: exit $rc, expected 1"
+assert_one_line_error
+assert_contains "$err" "history was rewritten"
+run_noledger verify --tiles "$WORK/copy2" --since "$WORK/op.key.pub"
+[ "$rc" -eq 1 ] || fail "verify --tiles --since a key file: exit $rc, expected 1"
+assert_one_line_error
+
 # ---- tampering -------------------------------------------------------------
 flip() { # FILE OFFSET: flip one bit of the byte at OFFSET
 	python3 - "$1" "$2" <<'EOF'
