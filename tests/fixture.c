@@ -133,3 +133,24 @@ bool fx_head_eq(fx_head a, fx_head b)
 {
 	return a.size == b.size && memcmp(a.hash, b.hash, sizeof(a.hash)) == 0;
 }
+
+fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
+		     const char *site, const char *cc)
+{
+	static const mledger_element spodumene[] = {{"Li", 27900}};
+	mledger_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_LOT_REGISTER;
+	ev.time = FX_TIME;
+	ev.u.reg.lot = lot;
+	ev.u.reg.material = "spodumene-concentrate";
+	ev.u.reg.mass_g = mass;
+	ev.u.reg.content = spodumene;
+	ev.u.reg.ncontent = 1;
+	ev.u.reg.origin = MLEDGER_ORIGIN_EXTRACTION;
+	memcpy(ev.u.reg.country, cc, 2);
+	ev.u.reg.country[2] = '\0';
+	ev.u.reg.site = site;
+	return fx_sign(a, &ev);
+}

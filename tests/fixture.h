@@ -38,6 +38,14 @@ mledger_actor_record fx_record(const char *id, uint32_t roles,
 			       mledger_pubkey *key_storage,
 			       const mledger_key *key);
 
+/*
+ * A lot.register of mass grams of spodumene concentrate (Li 2.79 %) mined
+ * at site in country cc, signed by a (lot, site and cc are copied into the
+ * signed bytes; time FX_TIME).
+ */
+fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
+		     const char *site, const char *cc);
+
 /* Sign ev with a's key, filling actor, actor_seq (a->next_seq++) and time. */
 fx_bytes fx_sign(fx_actor *a, mledger_event *ev);
 

@@ -81,19 +81,7 @@ static void enroll(fx_actor *a, uint32_t roles, const char *facility,
 
 static void reg(const char *lot)
 {
-	mledger_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = MLEDGER_EV_LOT_REGISTER;
-	ev.u.reg.lot = lot;
-	ev.u.reg.material = "spodumene-concentrate";
-	ev.u.reg.mass_g = 1000000;
-	ev.u.reg.content = ore_li;
-	ev.u.reg.ncontent = 1;
-	ev.u.reg.origin = MLEDGER_ORIGIN_EXTRACTION;
-	memcpy(ev.u.reg.country, "CA", 3);
-	ev.u.reg.site = "pit";
-	submit(&miner, &ev);
+	submit_signed(fx_register(&miner, lot, 1000000, "pit", "CA"));
 }
 
 static void move(const char *lot, fx_actor *from, fx_actor *to, uint64_t mass)

@@ -481,47 +481,47 @@ static void enroll_many(mledger_ledger *l, fx_actor *registrar,
 	}
 }
 
-Test(ledger, map_grows_when_full, .timeout = 120)
+/*
+ * A new ledger in dir/small whose map of 256 KiB fills after a few hundred
+ * entries, operated by op (signing as op2, whose seq goes on from there).
+ */
+static mledger_ledger *small_ledger(fx_actor *op2)
 {
 	mledger_open_opts o = MLEDGER_OPEN_OPTS_INIT;
 	mledger_ledger *small = NULL;
-	fx_actor op2 = {"operator", op.key, 1000};
+	mledger_pubkey pk;
+	mledger_event ev;
 	char path[4096];
+	fx_bytes g;
+
+	o.map_size = 256 * 1024;
+	snprintf(path, sizeof(path), "%s/small", dir);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = MLEDGER_EV_GENESIS;
+	ev.u.genesis.origin = "small";
+	ev.u.genesis.operator_ = fx_record("operator", MLEDGER_ROLE_OPERATOR,
+					   &pk, op.key);
+	g = fx_sign(op2, &ev);
+	cr_assert_eq(mledger_ledger_create(&small, path, g.data, g.len, &o), 0,
+		     "%s", mledger_error_last());
+	free(g.data);
+	return small;
+}
+
+Test(ledger, map_grows_when_full, .timeout = 120)
+{
+	fx_actor op2 = {"operator", op.key, 1000};
+	mledger_ledger *small = small_ledger(&op2);
 	mledger_verify_result vr;
 	uint64_t size;
 	uint8_t hash[32];
 
-	/* 256 KiB fills after a few hundred entries. */
-	o.map_size = 256 * 1024;
-	snprintf(path, sizeof(path), "%s/small", dir);
-	{
-		mledger_pubkey pk;
-		mledger_event ev;
-		fx_bytes g;
-
-		memset(&ev, 0, sizeof(ev));
-		ev.type = MLEDGER_EV_GENESIS;
-		ev.u.genesis.origin = "small";
-		ev.u.genesis.operator_ = fx_record("operator",
-			MLEDGER_ROLE_OPERATOR, &pk, op.key);
-		g = fx_sign(&op2, &ev);
-		cr_assert_eq(mledger_ledger_create(&small, path, g.data, g.len,
-						   &o), 0, "%s",
-			     mledger_error_last());
-		free(g.data);
-	}
 	enroll_many(small, &op2, "grow", 2000, 500);
 	cr_assert_eq(mledger_ledger_head(&size, hash, small), 0);
 	cr_assert_eq(size, 2001);
 	cr_assert_eq(mledger_verify(&vr, small, NULL), 0, "%s",
 		     mledger_error_last());
 	mledger_ledger_close(small);
-	snprintf(path, sizeof(path), "%s/small/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/small/lock.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/small", dir);
-	rmdir(path);
 }
 
 Test(ledger, two_processes_append_at_once, .timeout = 120)
@@ -770,37 +770,17 @@ Test(ledger, submit_each_batches_in_turn)
 Test(ledger, submit_each_grows_the_map, .timeout = 120)
 {
 	enum { BATCHES = 8, PER = 250 };
-	mledger_open_opts o = MLEDGER_OPEN_OPTS_INIT;
-	mledger_ledger *small = NULL;
 	fx_actor op2 = {"operator", op.key, 1};
+	mledger_ledger *small = small_ledger(&op2);
 	static fx_bytes evs[BATCHES * PER];
 	static const uint8_t *data[BATCHES * PER];
 	static size_t lens[BATCHES * PER];
 	mledger_batch_in in[BATCHES];
 	mledger_submit_result res[BATCHES];
 	mledger_verify_result vr;
-	char path[4096];
 	uint64_t size;
 	uint8_t hash[32];
 
-	o.map_size = 256 * 1024;
-	snprintf(path, sizeof(path), "%s/small", dir);
-	{
-		mledger_pubkey pk;
-		mledger_event ev;
-		fx_bytes g;
-
-		memset(&ev, 0, sizeof(ev));
-		ev.type = MLEDGER_EV_GENESIS;
-		ev.u.genesis.origin = "small";
-		ev.u.genesis.operator_ = fx_record("operator",
-			MLEDGER_ROLE_OPERATOR, &pk, op.key);
-		g = fx_sign(&op2, &ev);
-		cr_assert_eq(mledger_ledger_create(&small, path, g.data, g.len,
-						   &o), 0, "%s",
-			     mledger_error_last());
-		free(g.data);
-	}
 	for (int i = 0; i < BATCHES * PER; i++) {
 		char id[64];
 		uint8_t seed[32] = {0};

@@ -241,7 +241,6 @@ Test(verify, altered_state_is_found)
  */
 static uint64_t make_long_ledger(void)
 {
-	static const mledger_element ore[] = {{"Li", 60000}};
 	fx_actor miner = {"ca.mine", fx_key(40), 1};
 	const size_t batch = 3000;
 	uint8_t **data = calloc(batch, sizeof(*data));
@@ -269,22 +268,10 @@ static uint64_t make_long_ledger(void)
 
 		for (size_t i = 0; i < batch; i++) {
 			char lot[32];
-			mledger_event ev;
 			fx_bytes b;
 
 			snprintf(lot, sizeof(lot), "ORE-%05zu", done + i);
-			memset(&ev, 0, sizeof(ev));
-			ev.type = MLEDGER_EV_LOT_REGISTER;
-			ev.time = FX_TIME;
-			ev.u.reg.lot = lot;
-			ev.u.reg.material = "spodumene-concentrate";
-			ev.u.reg.mass_g = 1000000;
-			ev.u.reg.content = ore;
-			ev.u.reg.ncontent = 1;
-			ev.u.reg.origin = MLEDGER_ORIGIN_EXTRACTION;
-			memcpy(ev.u.reg.country, "CA", 3);
-			ev.u.reg.site = "site-1";
-			b = fx_sign(&miner, &ev);
+			b = fx_register(&miner, lot, 1000000, "site-1", "CA");
 			data[i] = b.data;
 			events[i] = b.data;
 			lens[i] = b.len;
