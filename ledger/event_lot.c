@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- names ------------------------------------------------------------ */
@@ -114,20 +116,37 @@ static const char elements[] =
 	" Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu Am"
 	" Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og ";
 
+/*
+ * Per first letter, a bit per second letter ('a' + i at bit i) and bit 26
+ * for the one-letter symbol: built once from the list above, then one load
+ * and one test per symbol, which lot contents are full of.
+ */
+#define ONE_LETTER 26
+static uint32_t element_bits[26];
+static pthread_once_t element_once = PTHREAD_ONCE_INIT;
+
+static void element_bits_build(void)
+{
+	for (const char *p = elements; *p != '\0'; p++) {
+		if (p[0] < 'A' || p[0] > 'Z')
+			continue;
+		element_bits[p[0] - 'A'] |= p[1] >= 'a' && p[1] <= 'z'
+			? UINT32_C(1) << (p[1] - 'a')
+			: UINT32_C(1) << ONE_LETTER;
+	}
+}
+
 int mledger_element_valid(const char *symbol)
 {
-	char probe[5];
 	size_t n = symbol ? strlen(symbol) : 0;
 
 	if (n < 1 || n > 2 || symbol[0] < 'A' || symbol[0] > 'Z' ||
 	    (n == 2 && (symbol[1] < 'a' || symbol[1] > 'z')))
 		return 0;
-	/* " Xy ": built by hand, as snprintf was a tenth of decoding a lot. */
-	probe[0] = ' ';
-	memcpy(probe + 1, symbol, n);
-	probe[n + 1] = ' ';
-	probe[n + 2] = '\0';
-	return strstr(elements, probe) != NULL;
+	pthread_once(&element_once, element_bits_build);
+	return (element_bits[symbol[0] - 'A'] &
+		(n == 1 ? UINT32_C(1) << ONE_LETTER
+			: UINT32_C(1) << (symbol[1] - 'a'))) != 0;
 }
 
 static int element_cmp(const void *a, const void *b)

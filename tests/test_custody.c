@@ -453,3 +453,38 @@ Test(custody, content_lists)
 	cr_assert(!mledger_element_valid("c"));
 	cr_assert(!mledger_element_valid("Hx"));
 }
+
+/* Every one- and two-letter string: a symbol exactly when IUPAC has it. */
+Test(custody, element_symbols_exactly_the_118)
+{
+	static const char *const iupac[] = {
+		"H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na",
+		"Mg", "Al", "Si", "P", "S", "Cl", "Ar", "K", "Ca", "Sc", "Ti",
+		"V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As",
+		"Se", "Br", "Kr", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru",
+		"Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe", "Cs",
+		"Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy",
+		"Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir",
+		"Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra",
+		"Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es",
+		"Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds",
+		"Rg", "Cn", "Nh", "Fl", "Mc", "Lv", "Ts", "Og"};
+	size_t valid = 0;
+
+	cr_assert_eq(sizeof(iupac) / sizeof(iupac[0]), 118);
+	for (int a = 1; a < 256; a++)
+		for (int b = 0; b < 256; b++) {
+			char s[3] = {(char)a, (char)b, 0};
+			bool want = false;
+
+			for (size_t i = 0; i < 118 && !want; i++)
+				want = strcmp(iupac[i], s) == 0;
+			cr_assert_eq(mledger_element_valid(s) != 0, want,
+				     "\"%s\"", s);
+			valid += want;
+		}
+	cr_assert_eq(valid, 118);
+	cr_assert(!mledger_element_valid(""));
+	cr_assert(!mledger_element_valid("Lia"));
+	cr_assert(!mledger_element_valid(NULL));
+}
