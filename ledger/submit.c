@@ -115,8 +115,8 @@ static size_t first_fault(mledger_sigjob *job, size_t i, int *error)
 /*
  * Work to start once a batch has passed every check but before its commit,
  * which waits on the disk: the next batch's key resolution and signature
- * checks (mledger_submit_each). Called at most once, with the state the
- * commit will make durable.
+ * checks (mledger_submit_each). Called with the state the commit will
+ * make durable, again if a retry of the write phase gets there again.
  */
 typedef struct before_commit {
 	void (*fn)(void *ctx, const mledger_state *st);
@@ -354,6 +354,9 @@ static void start_next(void *ctx, const mledger_state *st)
 {
 	next_batch *nb = ctx;
 
+	/* A commit that filled the map reruns the write phase: once only. */
+	if (nb->started)
+		return;
 	mledger_job_finish(&nb->b->decode, nb->b->n);
 	nb->error = inbound_check(nb->b, nb->l, st, false, nb->threads);
 	nb->started = true;
