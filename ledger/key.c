@@ -876,8 +876,8 @@ static int p256_raw_to_der(uint8_t *der, size_t *len, const uint8_t *sig)
 
 /*
  * The hot path: called tens of thousands of times a second from several
- * threads on one key. An Ed25519 check goes through the calling thread's
- * ready context for the key; the EVP_PKEY is only read. A check that fails
+ * threads on one key. An Ed25519 check with a public key goes through the
+ * calling thread's ready context for the key; the EVP_PKEY is only read. A check that fails
  * there is decided again on a fresh context, so a refusal to reuse the
  * context could cost time but never passes or fails a signature wrongly.
  */
@@ -903,7 +903,9 @@ int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 		return mledger_error_set(MLEDGER_EBADSIG,
 					 "signature is %zu bytes, not %d",
 					 sig_len, MLEDGER_SIG_BYTES);
-	if (key->alg == MLEDGER_ALG_ED25519 &&
+	/* Only public keys: a cached context would keep a private one's
+	 * seed alive after mledger_key_free() had to wipe it. */
+	if (key->alg == MLEDGER_ALG_ED25519 && !key->has_private &&
 	    (ctx = mledger_verify_ctx(key->serial, key->pkey)) != NULL) {
 		if (EVP_DigestVerify(ctx, sig, sig_len, msg, len) == 1)
 			return 0;
