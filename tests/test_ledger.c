@@ -482,10 +482,11 @@ static void enroll_many(mledger_ledger *l, fx_actor *registrar,
 }
 
 /*
- * A new ledger in dir/small whose map of 256 KiB fills after a few hundred
- * entries, operated by op (signing as op2, whose seq goes on from there).
+ * A new ledger in dir/small whose map of map_size bytes fills soon (256 KiB:
+ * after a few hundred entries), operated by op (signing as op2, whose seq
+ * goes on from there).
  */
-static mledger_ledger *small_ledger(fx_actor *op2)
+static mledger_ledger *small_ledger(fx_actor *op2, size_t map_size)
 {
 	mledger_open_opts o = MLEDGER_OPEN_OPTS_INIT;
 	mledger_ledger *small = NULL;
@@ -494,7 +495,7 @@ static mledger_ledger *small_ledger(fx_actor *op2)
 	char path[4096];
 	fx_bytes g;
 
-	o.map_size = 256 * 1024;
+	o.map_size = map_size;
 	snprintf(path, sizeof(path), "%s/small", dir);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = MLEDGER_EV_GENESIS;
@@ -511,7 +512,7 @@ static mledger_ledger *small_ledger(fx_actor *op2)
 Test(ledger, map_grows_when_full, .timeout = 120)
 {
 	fx_actor op2 = {"operator", op.key, 1000};
-	mledger_ledger *small = small_ledger(&op2);
+	mledger_ledger *small = small_ledger(&op2, 256 * 1024);
 	mledger_verify_result vr;
 	uint64_t size;
 	uint8_t hash[32];
@@ -766,27 +767,32 @@ Test(ledger, submit_each_batches_in_turn)
 	expect_verified(4);
 }
 
-/* Many batches of many events, the map growing under them. */
-Test(ledger, submit_each_grows_the_map, .timeout = 120)
+/*
+ * Many batches, the map growing under them: with a map this small the
+ * commit itself fills it now and then, after the next batch was started,
+ * and the write phase runs again.
+ */
+static void submit_each_into_small_map(size_t map_size, size_t per)
 {
-	enum { BATCHES = 8, PER = 250 };
+	enum { TOTAL = 2000, MAX_BATCHES = 200 };
+	const size_t BATCHES = TOTAL / per, PER = per; /* <= MAX_BATCHES */
 	fx_actor op2 = {"operator", op.key, 1};
-	mledger_ledger *small = small_ledger(&op2);
-	static fx_bytes evs[BATCHES * PER];
-	static const uint8_t *data[BATCHES * PER];
-	static size_t lens[BATCHES * PER];
-	mledger_batch_in in[BATCHES];
-	mledger_submit_result res[BATCHES];
+	mledger_ledger *small = small_ledger(&op2, map_size);
+	static fx_bytes evs[TOTAL];
+	static const uint8_t *data[TOTAL];
+	static size_t lens[TOTAL];
+	mledger_batch_in in[MAX_BATCHES];
+	mledger_submit_result res[MAX_BATCHES];
 	mledger_verify_result vr;
 	uint64_t size;
 	uint8_t hash[32];
 
-	for (int i = 0; i < BATCHES * PER; i++) {
+	for (size_t i = 0; i < BATCHES * PER; i++) {
 		char id[64];
 		uint8_t seed[32] = {0};
 		fx_actor a = {id, NULL, 1};
 
-		snprintf(id, sizeof(id), "each-%d", i);
+		snprintf(id, sizeof(id), "each-%zu", i);
 		memcpy(seed, id, strlen(id));
 		cr_assert_eq(mledger_key_from_seed(&a.key, seed, 32), 0);
 		evs[i] = fx_enroll(&op2, &a, MLEDGER_ROLE_MINER);
@@ -794,11 +800,11 @@ Test(ledger, submit_each_grows_the_map, .timeout = 120)
 		data[i] = evs[i].data;
 		lens[i] = evs[i].len;
 	}
-	for (int k = 0; k < BATCHES; k++)
+	for (size_t k = 0; k < BATCHES; k++)
 		in[k] = (mledger_batch_in){data + k * PER, lens + k * PER, PER};
 	cr_assert_eq(mledger_submit_each(res, small, in, BATCHES, NULL), 0,
 		     "%s", mledger_error_last());
-	for (int k = 0; k < BATCHES; k++) {
+	for (size_t k = 0; k < BATCHES; k++) {
 		cr_assert_eq(res[k].appended, PER);
 		cr_assert_eq(res[k].first_seq, 1 + (uint64_t)k * PER);
 		mledger_submit_result_free(&res[k]);
@@ -808,6 +814,16 @@ Test(ledger, submit_each_grows_the_map, .timeout = 120)
 	cr_assert_eq(mledger_verify(&vr, small, NULL), 0, "%s",
 		     mledger_error_last());
 	mledger_ledger_close(small);
-	for (int i = 0; i < BATCHES * PER; i++)
+	for (size_t i = 0; i < BATCHES * PER; i++)
 		free(evs[i].data);
+}
+
+Test(ledger, submit_each_grows_the_map, .timeout = 120)
+{
+	submit_each_into_small_map(256 * 1024, 250);
+}
+
+Test(ledger, submit_each_commit_fills_the_map, .timeout = 120)
+{
+	submit_each_into_small_map(64 * 1024, 10);
 }
