@@ -877,9 +877,10 @@ static int p256_raw_to_der(uint8_t *der, size_t *len, const uint8_t *sig)
 /*
  * The hot path: called tens of thousands of times a second from several
  * threads on one key. An Ed25519 check with a public key goes through the
- * calling thread's ready context for the key; the EVP_PKEY is only read. A check that fails
- * there is decided again on a fresh context, so a refusal to reuse the
- * context could cost time but never passes or fails a signature wrongly.
+ * calling thread's ready context for the key; the EVP_PKEY is only read.
+ * A check that fails there is decided again on a fresh context, so a
+ * refusal to reuse the context could cost time but never passes or fails a
+ * signature wrongly.
  */
 int mledger_key_verify(const mledger_key *key, const uint8_t *msg, size_t len,
 		       const uint8_t *sig, size_t sig_len)
