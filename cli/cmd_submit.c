@@ -92,9 +92,9 @@ static int batch_push(struct batch *b, const uint8_t *data, size_t len,
 /*
  * Split file f into its events. mledger_signed_next() cuts one canonical
  * value and says whether it is a signed event at all, so a file of stray
- * bytes is one rejection, not one per byte. A malformed stream cannot be resynchronised: what follows the first
- * bad value is rejected with it. Returns CLI_OK, CLI_REJECTED (already
- * printed) or CLI_STORAGE.
+ * bytes is one rejection, not one per byte. A malformed stream cannot be
+ * resynchronised: what follows the first bad value is rejected with it.
+ * Returns CLI_OK, CLI_REJECTED (already printed) or CLI_STORAGE.
  */
 static int batch_split(struct batch *b, size_t f, size_t len)
 {
