@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Crash safety of mledger submit: a submission killed with SIGKILL at a
+# Crash safety of mledger submit (and of submit --each, whose files commit
+# one after another, at the end): a submission killed with SIGKILL at a
 # random moment (0-50 ms after it starts, so some kills land before, some
 # during and some after the commit) must leave a ledger that verifies, holds
 # every batch whose acknowledgement ("appended ...") was printed, and holds
@@ -17,6 +18,8 @@
 
 BATCHES=40           # killed ones, after two that calibrate the delay
 PER_BATCH=2          # an enrolment and a rotation
+EACH_RUNS=8          # then submit --each runs killed, of EACH_FILES batches
+EACH_FILES=4
 seed=${MLEDGER_CRASH_SEED:-$$}
 RANDOM=$seed
 
@@ -58,7 +61,7 @@ new_ledger
 # The actors' keys come from openssl, which starts faster than a sanitizer
 # build of mledger; --pubkey takes a private key file and uses its public
 # half.
-for ((b = 1; b <= BATCHES + 2; b++)); do
+for ((b = 1; b <= BATCHES + 2 + EACH_RUNS * EACH_FILES; b++)); do
 	id=crash-b$b
 	for k in "$id.key" "$id-next.key"; do
 		openssl genpkey -algorithm ed25519 -out "$k" 2>"$WORK/.err" ||
@@ -148,6 +151,42 @@ for ((b = 3; b <= BATCHES + 2; b++)); do
 	esac
 done
 
+# ---- submit --each: several batches, each committed in turn, killed ----------
+
+# Every batch killed or not is whole or absent, and since all are valid and
+# go in in order, those in the ledger are the first few of the run; every
+# file acknowledged is among them.
+each_lost=0
+for ((r = 0; r < EACH_RUNS; r++)); do
+	old_size=$size
+	first=$((BATCHES + 3 + r * EACH_FILES))
+	files=()
+	for ((b = first; b < first + EACH_FILES; b++)); do files+=("batch$b.mle"); done
+	d=$((RANDOM % (EACH_FILES * max_delay + 1)))
+	printf -v delay '%d.%03d' $((d / 1000)) $((d % 1000))
+	"$MLEDGER" submit --each "${files[@]}" >"each$r.out" 2>"each$r.err" </dev/null &
+	pid=$!
+	read -r -t "$delay" -u "$never" _ || true
+	kill -KILL "$pid" 2>/dev/null || true
+	rc=0
+	{ wait "$pid"; } 2>/dev/null || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 137 ] ||
+		{ err=$(cat "each$r.err"); crash_fail "submit --each run $r exited $rc (not killed, not ok)"; }
+	verify_size "after killing submit --each run $r $d ms in"
+	grew=$((size - old_size))
+	[ $((grew % PER_BATCH)) -eq 0 ] && [ "$grew" -le $((EACH_FILES * PER_BATCH)) ] ||
+		crash_fail "submit --each run $r changed the ledger by $grew entries"
+	in_ledger=$((grew / PER_BATCH))
+	each_lost=$((each_lost + EACH_FILES - in_ledger))
+	for ((b = first; b < first + in_ledger; b++)); do acked+=("$b"); done
+	n=0
+	if [ -s "each$r.out" ]; then
+		n=$(grep -c ": appended $PER_BATCH events: seq " "each$r.out" || true)
+	fi
+	[ "$n" -le "$in_ledger" ] ||
+		crash_fail "submit --each run $r acknowledged $n files but the ledger holds $in_ledger"
+done
+
 # ---- the ledger at the end -----------------------------------------------------
 
 run --json log
@@ -173,8 +212,9 @@ for b in range(1, batches + 1):
     elif any(have) and not all(have):
         problems.append("batch %d is in the ledger only in part" % b)
 print("; ".join(problems))
-' "${acked[*]}" "$((BATCHES + 2))") || fail "cannot read mledger --json log"
+' "${acked[*]}" "$((BATCHES + 2 + EACH_RUNS * EACH_FILES))") ||
+	fail "cannot read mledger --json log"
 [ -z "$missing" ] || crash_fail "$missing"
 
-echo "crash: $BATCHES kills: $((${#acked[@]} - 2)) acknowledged, $committed_silently committed without acknowledgement, $lost lost before commit; ledger verified after each, $size entries"
+echo "crash: $BATCHES kills: $committed_silently committed without acknowledgement, $lost lost before commit; $EACH_RUNS submit --each runs of $EACH_FILES files killed, $each_lost files lost before their commit; ledger verified after each, $size entries"
 echo "crash: ok"
