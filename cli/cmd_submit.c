@@ -311,9 +311,45 @@ static void print_file(const struct batch *b, size_t f,
 		       b->names[f], res->appended, res->first_seq, last);
 }
 
+/* --each as it goes: which batch is which file, and what is printed. */
+struct each_run {
+	const struct batch *b;
+	const size_t *file_of;    /* per batch: its file */
+	const size_t *offset;     /* per batch: its first event in b */
+	size_t next_file;         /* the first file not yet reported */
+	bool refused;             /* some file or event was refused */
+};
+
+/* Report the files refused while read, up to (not including) file f. */
+static void each_skipped(struct each_run *e, size_t f)
+{
+	for (; e->next_file < f; e->next_file++) {
+		printf("%s: appended 0 events\n", e->b->names[e->next_file]);
+		e->refused = true;
+	}
+}
+
+/* Batch k is final: report it now (a line once its commit is durable). */
+static void each_done(void *ctx, size_t k, const mledger_submit_result *r)
+{
+	struct each_run *e = ctx;
+	size_t f = e->file_of[k];
+
+	each_skipped(e, f);
+	for (size_t i = 0; i < r->nrejected; i++)
+		print_rejection(e->b, e->offset[k] + r->rejected[i].index,
+				r->rejected[i].code, r->rejected[i].message);
+	print_file(e->b, f, r);
+	fflush(stdout);
+	if (r->nrejected > 0 || r->appended < e->b->counts[f])
+		e->refused = true;
+	e->next_file = f + 1;
+}
+
 /*
  * --each: every file that was read whole is a batch of its own, appended
- * in the order given. Prints a line per file and returns the exit code.
+ * in the order given. Prints a line per file, each as soon as its batch is
+ * final (with --json, one document at the end), and returns the exit code.
  */
 static int submit_each(mledger_ledger *ledger, struct batch *b, bool partial)
 {
@@ -322,6 +358,7 @@ static int submit_each(mledger_ledger *ledger, struct batch *b, bool partial)
 	mledger_submit_result *res = calloc(b->nfiles, sizeof(*res));
 	size_t *file_of = calloc(b->nfiles, sizeof(*file_of));
 	size_t *offset = calloc(b->nfiles, sizeof(*offset));
+	struct each_run run = {b, file_of, offset, 0, b->nbad > 0};
 	size_t nin = 0, at = 0, k;
 	json_t *files = NULL;
 	int err, rc = CLI_OK;
@@ -342,17 +379,20 @@ static int submit_each(mledger_ledger *ledger, struct batch *b, bool partial)
 		at += b->counts[f];
 	}
 	sopts.partial = partial;
-	err = nin > 0 ? mledger_submit_each(res, ledger, in, nin, &sopts) : 0;
+	err = nin == 0 ? 0 : mledger_submit_each(res, ledger, in, nin, &sopts,
+		cli.json ? NULL : each_done, &run);
 	if (err < 0 && cli_exit_code(err) != CLI_REJECTED) {
-		/* The batches before the fault stay appended: say which. */
-		for (k = 0; k < nin && res[k].appended > 0; k++)
-			if (!cli.json)
-				print_file(b, file_of[k], &res[k]);
+		/* The batches reported so far stay appended. */
 		cli_error("%s", mledger_error_last());
 		rc = cli_exit_code(err);
 		goto done;
 	}
-	if (cli.json && (files = json_array()) == NULL) {
+	if (!cli.json) {
+		each_skipped(&run, b->nfiles);
+		rc = run.refused ? CLI_REJECTED : CLI_OK;
+		goto done;
+	}
+	if ((files = json_array()) == NULL) {
 		rc = CLI_STORAGE;
 		goto done;
 	}
@@ -364,25 +404,11 @@ static int submit_each(mledger_ledger *ledger, struct batch *b, bool partial)
 			r = &res[k++];
 		if (r == NULL || r->nrejected > 0 || r->appended < b->counts[f])
 			rc = CLI_REJECTED;
-		if (cli.json) {
-			json_array_append_new(files, file_json(b, f, r));
-			continue;
-		}
-		if (r == NULL) {
-			/* Refused while read: why is already said. */
-			printf("%s: appended 0 events\n", b->names[f]);
-			continue;
-		}
-		for (size_t i = 0; i < r->nrejected; i++)
-			print_rejection(b, offset[k - 1] + r->rejected[i].index,
-					r->rejected[i].code,
-					r->rejected[i].message);
-		print_file(b, f, r);
+		json_array_append_new(files, file_json(b, f, r));
 	}
 	if (rc == CLI_OK && b->nbad > 0)
 		rc = CLI_REJECTED;
-	if (cli.json && cli_print_json(json_pack("{s:o}", "files", files)) !=
-			CLI_OK)
+	if (cli_print_json(json_pack("{s:o}", "files", files)) != CLI_OK)
 		rc = CLI_STORAGE;
 done:
 	for (k = 0; res != NULL && k < nin; k++)

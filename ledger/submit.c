@@ -377,7 +377,8 @@ static bool stops_all(int error)
  */
 int mledger_submit_each(mledger_submit_result *results, mledger_ledger *l,
 			const mledger_batch_in *batches, size_t nbatches,
-			const mledger_submit_opts *opts)
+			const mledger_submit_opts *opts,
+			mledger_batch_done_fn *done, void *done_ctx)
 {
 	mledger_submit_opts defaults = MLEDGER_SUBMIT_OPTS_INIT;
 	inbound in[2];
@@ -397,6 +398,8 @@ int mledger_submit_each(mledger_submit_result *results, mledger_ledger *l,
 					       opts);
 			if (error < 0 && stops_all(error))
 				return error;
+			if (done != NULL)
+				done(done_ctx, k, &results[k]);
 			if (error < 0 && first == 0)
 				first = error;
 		}
@@ -446,6 +449,8 @@ int mledger_submit_each(mledger_submit_result *results, mledger_ledger *l,
 		}
 		if (rc < 0 && first == 0)
 			first = rc;
+		if (done != NULL)
+			done(done_ctx, k, &results[k]);
 		if (k + 1 == nbatches)
 			break;
 		/* Batch k was refused: its hook never ran. */

@@ -724,6 +724,30 @@ Test(ledger, actor_changes_seen_within_a_batch)
 	mledger_key_free(k4);
 }
 
+/* What the per-batch callback saw: called in order, each batch durable. */
+typedef struct each_seen {
+	mledger_ledger *l;
+	size_t calls;
+	uint64_t size;            /* ledger size at the last call */
+} each_seen;
+
+static void each_done(void *ctx, size_t k, const mledger_submit_result *r)
+{
+	each_seen *s = ctx;
+	uint8_t hash[32];
+	uint64_t size;
+
+	cr_assert_eq(k, s->calls, "batch %zu reported as the %zu-th", k,
+		     s->calls);
+	s->calls++;
+	/* Reported once committed: the ledger already holds it. */
+	cr_assert_eq(mledger_ledger_head(&size, hash, s->l), 0);
+	cr_assert_eq(size, s->size + r->appended);
+	if (r->appended > 0)
+		cr_assert_eq(r->first_seq + r->appended, size);
+	s->size = size;
+}
+
 /*
  * Several batches in one call, each its own transaction: a refused one
  * leaves the others in, and a batch may use a key enrolled by the batch
@@ -731,6 +755,7 @@ Test(ledger, actor_changes_seen_within_a_batch)
  */
 Test(ledger, submit_each_batches_in_turn)
 {
+	each_seen seen = {ledger, 0, 1};
 	fx_actor dup = miner;
 	mledger_key *k2 = fx_key(41);
 	fx_bytes evs[4];
@@ -748,8 +773,10 @@ Test(ledger, submit_each_batches_in_turn)
 		lens[i] = evs[i].len;
 		in[i] = (mledger_batch_in){&data[i], &lens[i], 1};
 	}
-	cr_assert_eq(mledger_submit_each(res, ledger, in, 4, NULL),
-		     MLEDGER_EEXISTS, "%s", mledger_error_last());
+	cr_assert_eq(mledger_submit_each(res, ledger, in, 4, NULL, each_done,
+					 &seen), MLEDGER_EEXISTS, "%s",
+		     mledger_error_last());
+	cr_assert_eq(seen.calls, 4);
 	cr_assert_eq(res[0].appended, 1);
 	cr_assert_eq(res[0].first_seq, 1);
 	cr_assert_eq(res[1].appended, 1);
@@ -802,8 +829,8 @@ static void submit_each_into_small_map(size_t map_size, size_t per)
 	}
 	for (size_t k = 0; k < BATCHES; k++)
 		in[k] = (mledger_batch_in){data + k * PER, lens + k * PER, PER};
-	cr_assert_eq(mledger_submit_each(res, small, in, BATCHES, NULL), 0,
-		     "%s", mledger_error_last());
+	cr_assert_eq(mledger_submit_each(res, small, in, BATCHES, NULL, NULL,
+					 NULL), 0, "%s", mledger_error_last());
 	for (size_t k = 0; k < BATCHES; k++) {
 		cr_assert_eq(res[k].appended, PER);
 		cr_assert_eq(res[k].first_seq, 1 + (uint64_t)k * PER);

@@ -113,15 +113,21 @@ typedef struct mledger_batch_in {
  * does not stop the ones after it. The work overlaps between batches (the
  * next one is decoded and its signatures checked while this one's rules
  * run and its commit waits on the disk), so a stream of batches goes in
- * faster than one call each. Returns 0 if every batch went in, the code of
- * the first refused one otherwise; a fault of the ledger or the machine
- * (storage, memory) ends the run at once and is returned, the batches
- * before it staying appended.
+ * faster than one call each. done (if not NULL) is called on the calling
+ * thread with each batch's outcome as soon as it is final: after its
+ * commit is durable, or its refusal. Returns 0 if every batch went in, the
+ * code of the first refused one otherwise; a fault of the ledger or the
+ * machine (storage, memory) ends the run at once and is returned, the
+ * batches before it staying appended.
  */
+typedef void mledger_batch_done_fn(void *ctx, size_t k,
+				   const mledger_submit_result *result);
+
 int mledger_submit_each(mledger_submit_result *results,
 			mledger_ledger *ledger,
 			const mledger_batch_in *batches, size_t nbatches,
-			const mledger_submit_opts *opts);
+			const mledger_submit_opts *opts,
+			mledger_batch_done_fn *done, void *done_ctx);
 
 /* An entry, borrowed from the bytes it was parsed from. */
 typedef struct mledger_entry {
