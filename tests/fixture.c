@@ -134,8 +134,8 @@ bool fx_head_eq(fx_head a, fx_head b)
 	return a.size == b.size && memcmp(a.hash, b.hash, sizeof(a.hash)) == 0;
 }
 
-fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
-		     const char *site, const char *cc)
+mledger_event fx_register_event(const char *lot, uint64_t mass,
+				const char *site, const char *cc)
 {
 	static const mledger_element spodumene[] = {{"Li", 27900}};
 	mledger_event ev;
@@ -152,5 +152,13 @@ fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
 	memcpy(ev.u.reg.country, cc, 2);
 	ev.u.reg.country[2] = '\0';
 	ev.u.reg.site = site;
+	return ev;
+}
+
+fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
+		     const char *site, const char *cc)
+{
+	mledger_event ev = fx_register_event(lot, mass, site, cc);
+
 	return fx_sign(a, &ev);
 }

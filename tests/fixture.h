@@ -40,9 +40,13 @@ mledger_actor_record fx_record(const char *id, uint32_t roles,
 
 /*
  * A lot.register of mass grams of spodumene concentrate (Li 2.79 %) mined
- * at site in country cc, signed by a (lot, site and cc are copied into the
- * signed bytes; time FX_TIME).
+ * at site in country cc, at FX_TIME (lot and site borrowed): to adjust
+ * before signing.
  */
+mledger_event fx_register_event(const char *lot, uint64_t mass,
+				const char *site, const char *cc);
+
+/* The same, signed by a. */
 fx_bytes fx_register(fx_actor *a, const char *lot, uint64_t mass,
 		     const char *site, const char *cc);
 

@@ -102,19 +102,11 @@ static fx_bytes reg(fx_actor *a, const char *lot, uint64_t mass,
 		    const char *site, const char *cc, mledger_origin origin,
 		    uint64_t time)
 {
-	mledger_event ev;
+	mledger_event ev = fx_register_event(lot, mass, site, cc);
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = MLEDGER_EV_LOT_REGISTER;
 	ev.time = time;
-	ev.u.reg.lot = lot;
-	ev.u.reg.material = "spodumene-concentrate";
-	ev.u.reg.mass_g = mass;
 	ev.u.reg.content = spodumene;
-	ev.u.reg.ncontent = 1;
 	ev.u.reg.origin = origin;
-	memcpy(ev.u.reg.country, cc, 3);
-	ev.u.reg.site = site;
 	return fx_sign(a, &ev);
 }
 
