@@ -13,38 +13,22 @@
 
 /*
  * The checkpoint to publish (*note malloc'd): the latest stored one if it
- * covers the head, else a new one signed with key_path. Prints its own
- * error and returns an exit code.
+ * covers the head, else a new one signed with key_path
+ * (mledger_checkpoint_covering). Prints its own error and returns an exit
+ * code.
  */
 static int pick_checkpoint(char **note, mledger_ledger *ledger,
 			   const char *key_path)
 {
-	uint8_t head[MLEDGER_HASH_BYTES];
 	mledger_key *key = NULL;
-	uint64_t size, latest = 0;
-	int err, rc;
+	uint64_t size;
+	int err, rc = CLI_OK;
 
-	if ((err = mledger_ledger_head(&size, head, ledger)) < 0)
-		return cli_lib_error(err, "tiles");
-	err = mledger_checkpoint_latest(note, &latest, ledger);
-	if (err < 0 && err != MLEDGER_ENOTFOUND)
-		return cli_lib_error(err, "tiles");
-	if (err == 0 && latest == size)
-		return CLI_OK;
-	free(*note);
-	*note = NULL;
-	if (key_path == NULL) {
-		if (err == MLEDGER_ENOTFOUND)
-			cli_error("no checkpoint has been made: run mledger checkpoint --key OPERATOR_KEY, or pass --key");
-		else
-			cli_error("the latest checkpoint covers %" PRIu64 " of %" PRIu64 " entries: run mledger checkpoint --key OPERATOR_KEY, or pass --key",
-				  latest, size);
-		return CLI_REJECTED;
-	}
-	if ((rc = cli_load_key(&key, key_path, true)) != CLI_OK)
+	if (key_path != NULL &&
+	    (rc = cli_load_key(&key, key_path, true)) != CLI_OK)
 		return rc;
-	if ((err = mledger_checkpoint_make(note, ledger, key)) < 0)
-		rc = cli_lib_error(err, "checkpoint");
+	if ((err = mledger_checkpoint_covering(note, &size, ledger, key)) < 0)
+		rc = cli_lib_error(err, "tiles");
 	mledger_key_free(key);
 	return rc;
 }

@@ -57,66 +57,44 @@ static int ledger_event(void *ctx, uint64_t seq, const mledger_event **out)
 	return 0;
 }
 
-/* The newest stored checkpoint (*note NULL and *size 0 if there is none). */
-static int latest_checkpoint(char **note, uint64_t *size,
-			     const mledger_state *st)
-{
-	int error;
-
-	*note = NULL;
-	*size = 0;
-	error = mledger_checkpoint_latest_in(note, size, st);
-	if (error == MLEDGER_ENOTFOUND) {
-		mledger_error_clear();
-		return 0;
-	}
-	return error;
-}
-
 /*
- * Open a read snapshot in which the newest stored checkpoint covers every
- * entry, making one with key if allowed. On success the caller owns
- * x->st.txn and *note.
+ * Open a read snapshot of the ledger with a stored checkpoint of exactly
+ * its entries (mledger_checkpoint_covering(), which makes one with key if
+ * allowed), taking another if an append came in between. On success the
+ * caller owns x->st.txn and *note.
  */
 static int covering_snapshot(exporter *x, char **note, uint64_t *size,
 			     mledger_ledger *l, const mledger_key *key)
 {
 	uint8_t head[MLEDGER_HASH_BYTES];
-	uint64_t have, cp_size;
+	uint64_t have;
 	int error;
 
 	for (int attempt = 0;; attempt++) {
-		if ((error = mledger_store_begin(&l->store, false, &x->st.txn)) < 0)
+		if ((error = mledger_checkpoint_covering(note, size, l, key)) < 0)
 			return error;
+		if ((error = mledger_store_begin(&l->store, false,
+						 &x->st.txn)) < 0)
+			break;
 		if ((error = mledger_store_head(&have, head, &l->store,
-						x->st.txn)) < 0 ||
-		    (error = latest_checkpoint(note, &cp_size, &x->st)) < 0)
-			goto fail;
-		if (*note != NULL && cp_size == have) {
-			*size = have;
+						x->st.txn)) < 0)
+			break;
+		if (have == *size)
 			return 0;
-		}
 		mdb_txn_abort(x->st.txn);
 		x->st.txn = NULL;
 		free(*note);
 		*note = NULL;
-		if (key == NULL)
-			return mledger_error_set(MLEDGER_ENOTFOUND,
-				"no stored checkpoint covers the ledger's %llu entries (the newest covers %llu): run mledger checkpoint first, or give the operator key",
-				(unsigned long long)have,
-				(unsigned long long)cp_size);
 		if (attempt == MAKE_ATTEMPTS)
 			return mledger_error_set(MLEDGER_EBUSY,
 				"the ledger grew under each of %d checkpoints made for the export; try again",
 				MAKE_ATTEMPTS);
-		if ((error = mledger_checkpoint_make(note, l, key)) < 0)
-			return error;
-		free(*note);
-		*note = NULL;
 	}
-fail:
-	mdb_txn_abort(x->st.txn);
+	if (x->st.txn != NULL)
+		mdb_txn_abort(x->st.txn);
 	x->st.txn = NULL;
+	free(*note);
+	*note = NULL;
 	return error;
 }
 

@@ -165,3 +165,67 @@ int mledger_checkpoint_latest(char **note, uint64_t *size, mledger_ledger *l)
 	}
 	return error;
 }
+
+/* How many times a checkpoint is made while the ledger keeps growing. */
+#define COVER_ATTEMPTS 3
+
+typedef struct cover_query {
+	mledger_ledger *l;
+	char **note;
+	uint64_t *size;           /* of the newest checkpoint (0: none) */
+	uint64_t have;            /* entries in the ledger */
+} cover_query;
+
+static int do_cover(const mledger_state *st, void *ctx)
+{
+	cover_query *q = ctx;
+	uint8_t head[MLEDGER_HASH_BYTES];
+	int error;
+
+	if ((error = mledger_store_head(&q->have, head, &q->l->store,
+					st->txn)) < 0)
+		return error;
+	error = mledger_checkpoint_latest_in(q->note, q->size, st);
+	if (error == MLEDGER_ENOTFOUND) {
+		mledger_error_clear();
+		return 0;
+	}
+	return error;
+}
+
+int mledger_checkpoint_covering(char **note, uint64_t *size,
+				mledger_ledger *l, const mledger_key *key)
+{
+	cover_query q = {l, note, size, 0};
+	int error;
+
+	for (int attempt = 0;; attempt++) {
+		*note = NULL;
+		*size = 0;
+		if ((error = mledger_with_state(l, do_cover, &q)) < 0)
+			break;
+		if (*note != NULL && *size == q.have)
+			return 0;
+		free(*note);
+		*note = NULL;
+		if (key == NULL && *size == 0)
+			return mledger_error_set(MLEDGER_ENOTFOUND,
+				"no checkpoint has been made: run mledger checkpoint --key OPERATOR_KEY, or give the operator key");
+		if (key == NULL)
+			return mledger_error_set(MLEDGER_ENOTFOUND,
+				"the newest checkpoint covers %llu of the ledger's %llu entries: run mledger checkpoint --key OPERATOR_KEY, or give the operator key",
+				(unsigned long long)*size,
+				(unsigned long long)q.have);
+		if (attempt == COVER_ATTEMPTS)
+			return mledger_error_set(MLEDGER_EBUSY,
+				"the ledger grew under each of %d checkpoints made of it; try again",
+				COVER_ATTEMPTS);
+		if ((error = mledger_checkpoint_make(note, l, key)) < 0)
+			break;
+		free(*note);
+		*note = NULL;
+	}
+	free(*note);
+	*note = NULL;
+	return error;
+}

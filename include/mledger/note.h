@@ -59,6 +59,17 @@ int mledger_checkpoint_parse(mledger_checkpoint *out, const char *text);
 int mledger_checkpoint_make(char **note, mledger_ledger *ledger,
 			    const mledger_key *key);
 
+/*
+ * A checkpoint of every entry of the ledger: the newest stored one if it
+ * covers them all, else (with key, as for mledger_checkpoint_make()) a new
+ * one made and stored. *size is its tree size. Without key and no covering
+ * checkpoint, MLEDGER_ENOTFOUND says how far the newest one reaches and
+ * what to do; MLEDGER_EBUSY if the ledger kept growing past every
+ * checkpoint made.
+ */
+int mledger_checkpoint_covering(char **note, uint64_t *size,
+				mledger_ledger *ledger, const mledger_key *key);
+
 /* The verifier key of the ledger's operator (from its genesis entry). */
 int mledger_ledger_vkey(char **out, mledger_ledger *ledger);
 
