@@ -112,9 +112,12 @@ int mledger_checkpoint_make(char **note, mledger_ledger *l,
 	return error;
 }
 
-/* The checkpoints database is keyed by big-endian size: the last is newest. */
-int mledger_checkpoint_latest_in(char **note, uint64_t *size,
-				 const mledger_state *st)
+/*
+ * The newest stored checkpoint as of st's transaction (*note malloc'd, *size
+ * its tree size); MLEDGER_ENOTFOUND if none was ever made. The checkpoints
+ * database is keyed by big-endian size: the last is newest.
+ */
+static int latest_in(char **note, uint64_t *size, const mledger_state *st)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -149,7 +152,7 @@ static int do_latest(const mledger_state *st, void *ctx)
 {
 	latest_query *q = ctx;
 
-	return mledger_checkpoint_latest_in(q->note, q->size, st);
+	return latest_in(q->note, q->size, st);
 }
 
 int mledger_checkpoint_latest(char **note, uint64_t *size, mledger_ledger *l)
@@ -185,7 +188,7 @@ static int do_cover(const mledger_state *st, void *ctx)
 	if ((error = mledger_store_head(&q->have, head, &q->l->store,
 					st->txn)) < 0)
 		return error;
-	error = mledger_checkpoint_latest_in(q->note, q->size, st);
+	error = latest_in(q->note, q->size, st);
 	if (error == MLEDGER_ENOTFOUND) {
 		mledger_error_clear();
 		return 0;

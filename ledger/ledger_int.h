@@ -30,13 +30,6 @@ int mledger_with_state(mledger_ledger *ledger,
 		       int (*fn)(const mledger_state *st, void *ctx),
 		       void *ctx);
 
-/*
- * The newest stored checkpoint as of st's transaction (*note malloc'd, *size
- * its tree size); MLEDGER_ENOTFOUND if none was ever made.
- */
-int mledger_checkpoint_latest_in(char **note, uint64_t *size,
-				 const mledger_state *st);
-
 /* The C2SP checkpoint text "origin\nsize\nbase64(root)\n" (*out malloc'd). */
 int mledger_checkpoint_text(char **out, const char *origin, uint64_t size,
 			    const uint8_t root[MLEDGER_HASH_BYTES]);
