@@ -662,6 +662,22 @@ Test(bundle, proof_altered)
 }
 
 /* Entries of ORE-B, proved against the same checkpoint, put into PROD's. */
+/* parts with entries e[0..n) instead: refused, entry 6 not PROD's. */
+static void expect_entry_6_refused(const bundle *parts, bentry *e, size_t n)
+{
+	bundle more = *parts;
+	fx_bytes t;
+
+	more.e = e;
+	more.n = n;
+	t = join(&more);
+	cr_assert_eq(audit(t.data, t.len), MLEDGER_ECHAIN, "%s",
+		     mledger_error_last());
+	cr_assert(strstr(mledger_error_last(), "entry 6 does not belong") != NULL,
+		  "%s", mledger_error_last());
+	free(t.data);
+}
+
 Test(bundle, entry_swapped_in_from_another_lot)
 {
 	fx_bytes b = export_of("PROD"), other = export_of("ORE-B"), t;
@@ -697,24 +713,12 @@ Test(bundle, entry_swapped_in_from_another_lot)
 	k = index_of(&parts, 7);
 	memmove(&e[k + 1], &e[k], (parts.n - k) * sizeof(*e));
 	e[k] = ob.e[index_of(&ob, 6)];
-	{
-		bundle more = parts;
-
-		more.e = e;
-		more.n = parts.n + 1;
-		t = join(&more);
-		cr_assert_eq(audit(t.data, t.len), MLEDGER_ECHAIN, "%s",
-			     mledger_error_last());
-		cr_assert(strstr(mledger_error_last(), "entry 6 does not belong") != NULL,
-			  "%s", mledger_error_last());
-		free(t.data);
-	}
+	expect_entry_6_refused(&parts, e, parts.n + 1);
 	/* All of ORE-B's history added (6, 9, 10): every rule holds, but
 	 * they are not PROD's. */
 	free(e);
 	e = calloc(parts.n + 3, sizeof(*e));
 	{
-		bundle more = parts;
 		size_t j = 0;
 
 		for (size_t i = 0; i < parts.n; i++) {
@@ -726,14 +730,7 @@ Test(bundle, entry_swapped_in_from_another_lot)
 			}
 			e[j++] = parts.e[i];
 		}
-		more.e = e;
-		more.n = j;
-		t = join(&more);
-		cr_assert_eq(audit(t.data, t.len), MLEDGER_ECHAIN, "%s",
-			     mledger_error_last());
-		cr_assert(strstr(mledger_error_last(), "entry 6 does not belong") != NULL,
-			  "%s", mledger_error_last());
-		free(t.data);
+		expect_entry_6_refused(&parts, e, j);
 	}
 	/* A bundle of ORE-B relabelled as PROD's. */
 	snprintf(ob.lot, sizeof(ob.lot), "PROD");

@@ -176,25 +176,21 @@ b[off] ^= 1
 open(p, "wb").write(bytes(b))
 EOF
 }
-cp -r "$WORK/copy2" "$WORK/bad1"
-flip "$WORK/bad1/tile/0/000.p/52" 100
-run_noledger verify --tiles "$WORK/bad1" --trust "$vkey"
-[ "$rc" -eq 1 ] || fail "a tampered tile: exit $rc, expected 1"
-assert_one_line_error
-assert_contains "$err" "tile/0/000.p/52"
-
-cp -r "$WORK/copy2" "$WORK/bad2"
-flip "$WORK/bad2/tile/entries/000.p/52" 5000
-run_noledger verify --tiles "$WORK/bad2" --trust "$vkey"
-[ "$rc" -eq 1 ] || fail "a tampered entry bundle: exit $rc, expected 1"
-assert_one_line_error
-assert_contains "$err" "verify failed: entry "
-
-cp -r "$WORK/copy2" "$WORK/bad3"
-flip "$WORK/bad3/checkpoint" 3
-run_noledger verify --tiles "$WORK/bad3"
-[ "$rc" -eq 1 ] || fail "a tampered checkpoint: exit $rc, expected 1"
-assert_one_line_error
+# tampered NAME FILE OFFSET WANT [VERIFY ARGS]: a copy with one bit of FILE
+# flipped is refused with exit 1, in one line that contains WANT.
+tampered() {
+	local name=$1 file=$2 off=$3 want=$4
+	shift 4
+	cp -r "$WORK/copy2" "$WORK/$name"
+	flip "$WORK/$name/$file" "$off"
+	run_noledger verify --tiles "$WORK/$name" "$@"
+	[ "$rc" -eq 1 ] || fail "$file tampered: exit $rc, expected 1"
+	assert_one_line_error
+	assert_contains "$err" "$want"
+}
+tampered bad1 tile/0/000.p/52 100 "tile/0/000.p/52" --trust "$vkey"
+tampered bad2 tile/entries/000.p/52 5000 "verify failed: entry " --trust "$vkey"
+tampered bad3 checkpoint 3 "mledger: "
 
 # What is served in place of a tile and is not a file is refused (exit 1),
 # and a FIFO must not hang the reader.
